@@ -267,7 +267,10 @@ public final class SseParser implements AutoCloseable {
         return fedBefore;
     }
 
-    /** Bytes the parser holds between feeds (the unfinished line and the open event's data), for tests and metrics. */
+    /**
+     * Capacity of the buffers the parser holds between feeds (the unfinished line and the open
+     * event's data): never more than {@code maxLineLength + maxEventSize}. For tests and metrics.
+     */
     public int retainedBytes() {
         return (lineBuf == null ? 0 : lineBuf.capacity()) + (dataBuf == null ? 0 : dataBuf.capacity());
     }
@@ -280,10 +283,9 @@ public final class SseParser implements AutoCloseable {
             if (in.getByte(i) != BOM[bomMatched]) {
                 // A BOM prefix that is not a BOM was content: it starts the first line.
                 state = State.LINE;
-                if (bomMatched > 0) {
+                partialLength = bomMatched;
+                if (bomMatched > 0 && checkLineLength(bomMatched, 0, State.DISCARD_LINE)) {
                     lineBuffer().writeBytes(BOM, 0, bomMatched);
-                    partialLength = bomMatched;
-                    checkLineLength(partialLength, 0, State.DISCARD_LINE);
                 }
                 return i;
             }
@@ -535,16 +537,17 @@ public final class SseParser implements AutoCloseable {
         releaseBuffers();
     }
 
+    // Each buffer's maximum capacity is its bound, so growing it can never overshoot the bound.
     private ByteBuf lineBuffer() {
         if (lineBuf == null) {
-            lineBuf = alloc.heapBuffer(INITIAL_BUFFER);
+            lineBuf = alloc.heapBuffer(Math.min(INITIAL_BUFFER, maxLineLength), maxLineLength);
         }
         return lineBuf;
     }
 
     private ByteBuf dataBuffer() {
         if (dataBuf == null) {
-            dataBuf = alloc.heapBuffer(INITIAL_BUFFER);
+            dataBuf = alloc.heapBuffer(Math.min(INITIAL_BUFFER, maxEventSize), maxEventSize);
         }
         return dataBuf;
     }
