@@ -1,0 +1,263 @@
+package io.sluice.llm;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.sluice.llm.internal.ErrorBodyDecoder;
+import io.sluice.llm.internal.Json;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds the unified message from deltas, as the Anthropic SDK's {@code MessageStream} builds its
+ * {@code current_message_snapshot}: {@link #snapshot()} at any time gives the message so far, and
+ * after the stream the final one.
+ *
+ * <p>Rules: blocks are kept in {@link Delta#index()} order; deltas for a block that was never
+ * started (an unknown block type) or of the wrong kind for it are ignored. Text is appended to a
+ * {@code StringBuilder} per block. A tool's argument fragments are kept raw (exposed as
+ * {@link ContentBlock.ToolUse#partialJson()}) and parsed once, when the block stops. Usage counts
+ * replace the previous ones when present (they are cumulative). {@code complete} becomes true at
+ * {@link DeltaKind#DONE} only.
+ *
+ * <p>Errors: a provider's {@link DeltaKind#ERROR} is recorded (the first one; it replaces a
+ * malformed-event error); a {@link DeltaKind#MALFORMED} event or a {@link #transportError(String,
+ * String)} is recorded only when no error is yet. The partial message is kept in every case.
+ *
+ * <p>Confined to one thread; {@link #snapshot()} copies, so the result may be handed to others.
+ */
+public final class MessageAccumulator implements DeltaHandler {
+    private Provider provider;
+    private String id;
+    private String model;
+    private final List<Block> blocks = new ArrayList<>();
+    /** The block the last delta went to: consecutive deltas almost always go to the same one. */
+    private Block last;
+    private String stopReason;
+    private long inputTokens = Delta.ABSENT;
+    private long outputTokens = Delta.ABSENT;
+    private boolean complete;
+    private LlmError error;
+    private boolean errorFromProvider;
+    private long events;
+
+    public MessageAccumulator() {
+    }
+
+    /** An accumulator whose provider is known up front (it is otherwise taken from the deltas). */
+    public MessageAccumulator(Provider provider) {
+        this.provider = provider;
+    }
+
+    /** Counts one dispatched SSE event (the message's {@code events}). */
+    public void countEvent() {
+        events++;
+    }
+
+    @Override
+    public void onDelta(Delta d) {
+        if (provider == null && d.provider() != null) {
+            provider = d.provider();
+        }
+        switch (d.kind()) {
+            case MESSAGE_START -> {
+                id = d.id();
+                model = d.model();
+                usage(d.inputTokens(), d.outputTokens());
+            }
+            case BLOCK_START -> start(d);
+            case TEXT -> {
+                Block b = block(d.index(), BlockType.TEXT);
+                if (b != null) {
+                    d.appendText(b.text);
+                }
+            }
+            case THINKING -> {
+                Block b = block(d.index(), BlockType.THINKING);
+                if (b != null) {
+                    d.appendText(b.text);
+                }
+            }
+            case SIGNATURE -> {
+                Block b = block(d.index(), BlockType.THINKING);
+                if (b != null) {
+                    if (b.signature == null) {
+                        b.signature = new StringBuilder(d.textLength());
+                    }
+                    d.appendText(b.signature);
+                }
+            }
+            case TOOL_INPUT -> {
+                Block b = block(d.index(), BlockType.TOOL_USE);
+                if (b != null) {
+                    d.appendText(b.text);
+                }
+            }
+            case BLOCK_STOP -> {
+                Block b = block(d.index(), null);
+                if (b != null) {
+                    b.stop();
+                }
+            }
+            case STOP_REASON -> stopReason = d.stopReason();
+            case USAGE -> usage(d.inputTokens(), d.outputTokens());
+            case ERROR -> {
+                if (!errorFromProvider) {
+                    error = new LlmError(d.errorType(), d.errorMessage());
+                    errorFromProvider = true;
+                }
+            }
+            case MALFORMED -> {
+                if (error == null) {
+                    error = new LlmError(d.errorType(), d.errorMessage());
+                }
+            }
+            case DONE -> complete = true;
+            case PING, OTHER -> {
+            }
+        }
+    }
+
+    private void usage(long in, long out) {
+        if (in >= 0) {
+            inputTokens = in;
+        }
+        if (out >= 0) {
+            outputTokens = out;
+        }
+    }
+
+    private void start(Delta d) {
+        if (d.blockType() == null || find(d.index()) != null) {
+            return; // a second start for the same index changes nothing
+        }
+        Block b = new Block(d.index(), d.blockType(), d.id(), d.name());
+        int at = blocks.size();
+        while (at > 0 && blocks.get(at - 1).index > b.index) {
+            at--;
+        }
+        blocks.add(at, b);
+        last = b;
+    }
+
+    private Block block(int index, BlockType type) {
+        Block b = find(index);
+        return b == null || (type != null && b.type != type) ? null : b;
+    }
+
+    private Block find(int index) {
+        Block b = last;
+        if (b != null && b.index == index) {
+            return b;
+        }
+        for (int i = blocks.size() - 1; i >= 0; i--) {
+            b = blocks.get(i);
+            if (b.index == index) {
+                last = b;
+                return b;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Records an error of the transport (the connection was reset, an idle timeout, a bound
+     * exceeded), keeping the partial message. Ignored if an error is already recorded: the first
+     * cause is the one worth reporting.
+     */
+    public void transportError(String type, String message) {
+        if (error == null) {
+            error = new LlmError(type, message);
+        }
+    }
+
+    /**
+     * Records an HTTP error response (a non-2xx status, no event stream): the body's
+     * {@code error.type} (Gemini: {@code error.status}) and {@code error.message}; when the body is
+     * not such JSON, type {@code "http_error"} and a message naming the status.
+     */
+    public void httpError(int status, byte[] body, int offset, int length) {
+        LlmError[] found = new LlmError[1];
+        new ErrorBodyDecoder(provider).decode("message", body, offset, length, d -> {
+            if (d.kind() == DeltaKind.ERROR) {
+                found[0] = new LlmError(d.errorType(), d.errorMessage());
+            }
+        });
+        LlmError e = found[0] != null ? found[0] : new LlmError("http_error", "HTTP status " + status);
+        error = e;
+        errorFromProvider = true;
+    }
+
+    public Provider provider() {
+        return provider;
+    }
+
+    /** True once the provider's terminal event arrived. */
+    public boolean complete() {
+        return complete;
+    }
+
+    public long events() {
+        return events;
+    }
+
+    /** The message so far: a copy, consistent as of the last delta. */
+    public LlmMessage snapshot() {
+        List<ContentBlock> content = new ArrayList<>(blocks.size());
+        for (Block b : blocks) {
+            content.add(b.toContent());
+        }
+        return new LlmMessage(provider, id, model, content, stopReason,
+                inputTokens < 0 ? null : inputTokens, outputTokens < 0 ? null : outputTokens,
+                complete, error, events);
+    }
+
+    /** Writes {@link #snapshot()} as JSON. */
+    public void writeJson(JsonGenerator g) throws IOException {
+        snapshot().writeJson(g);
+    }
+
+    /** {@link #snapshot()} as compact JSON. */
+    public String toJson() {
+        return snapshot().toJson();
+    }
+
+    /** One content block under construction. */
+    private static final class Block {
+        final int index;
+        final BlockType type;
+        final String id;
+        final String name;
+        /** The text, the thinking, or the tool's raw argument fragments. */
+        final StringBuilder text = new StringBuilder();
+        StringBuilder signature;
+        boolean stopped;
+        /** The tool's arguments parsed and re-serialised, set when the block stops; null if they do not parse. */
+        String input;
+
+        Block(int index, BlockType type, String id, String name) {
+            this.index = index;
+            this.type = type;
+            this.id = id;
+            this.name = name;
+        }
+
+        void stop() {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+            if (type == BlockType.TOOL_USE) {
+                input = text.length() == 0 ? "{}" : Json.normalize(text.toString());
+            }
+        }
+
+        ContentBlock toContent() {
+            return switch (type) {
+                case TEXT -> new ContentBlock.Text(text.toString());
+                case THINKING -> new ContentBlock.Thinking(text.toString(), signature == null ? null : signature.toString());
+                case TOOL_USE -> new ContentBlock.ToolUse(id, name, input, text.toString(), stopped);
+            };
+        }
+    }
+}

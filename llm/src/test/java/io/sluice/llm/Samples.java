@@ -1,0 +1,149 @@
+package io.sluice.llm;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.sluice.core.SseParser;
+import io.sluice.core.testing.Chunking;
+import io.sluice.llm.internal.Json;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The shared sample streams, a way to run them through a collector, and a structural JSON comparison. */
+final class Samples {
+    /** Every small sample, copied into the test resources. */
+    static final List<String> NAMES = List.of("anthropic-text", "anthropic-tool-use", "anthropic-thinking",
+            "anthropic-overloaded", "anthropic-max-tokens", "anthropic-truncated", "openai-chat-text",
+            "openai-chat-tools", "openai-responses-text", "gemini-text");
+
+    /**
+     * Where the big samples live: {@code ../samples} beside the module (a fresh clone has all shared
+     * samples there), else the shared directory of this workspace.
+     */
+    static final List<Path> LARGE_SAMPLE_DIRS = List.of(Path.of("..", "samples"), Path.of("/work/shared/samples"));
+
+    private Samples() {
+    }
+
+    static byte[] resource(String file) {
+        try (InputStream in = Samples.class.getResourceAsStream("/samples/" + file)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no test resource samples/" + file);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static byte[] sse(String name) {
+        return resource(name + ".sse");
+    }
+
+    static String expected(String name) {
+        return new String(resource(name + ".expected.json"), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The directory holding {@code file} among {@link #LARGE_SAMPLE_DIRS}, or null. */
+    static Path largeSample(String file) {
+        for (Path dir : LARGE_SAMPLE_DIRS) {
+            Path p = dir.resolve(file);
+            if (Files.isReadable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Feeds {@code input} to a parser around {@code collector}, cut as {@code chunking} says, and ends it. */
+    static MessageCollector collect(byte[] input, Chunking chunking, MessageCollector collector) {
+        try (SseParser parser = SseParser.create(collector)) {
+            chunking.feed(parser, input);
+            parser.end();
+        }
+        return collector;
+    }
+
+    static LlmMessage collect(byte[] input, Chunking chunking) {
+        return collect(input, chunking, MessageCollector.create()).message();
+    }
+
+    /**
+     * JSON text read into plain Java values for a structural comparison: objects as sorted maps,
+     * numbers as exact decimals without trailing zeros (so 1.0 equals 1, and no double rounding).
+     */
+    static Object canonical(String json) {
+        try (JsonParser p = Json.FACTORY.createParser(json)) {
+            p.nextToken();
+            Object value = read(p);
+            if (p.nextToken() != null) {
+                throw new IllegalArgumentException("trailing content after JSON value");
+            }
+            return value;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Object read(JsonParser p) throws IOException {
+        JsonToken t = p.currentToken();
+        switch (t) {
+            case START_OBJECT: {
+                Map<String, Object> map = new TreeMap<>();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    p.nextToken();
+                    if (map.put(name, read(p)) != null) {
+                        throw new IllegalArgumentException("duplicate key " + name);
+                    }
+                }
+                return map;
+            }
+            case START_ARRAY: {
+                List<Object> list = new ArrayList<>();
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    list.add(read(p));
+                }
+                return list;
+            }
+            case VALUE_STRING:
+                return p.getText();
+            case VALUE_NUMBER_INT:
+            case VALUE_NUMBER_FLOAT:
+                BigDecimal d = new BigDecimal(p.getText()).stripTrailingZeros();
+                return d.signum() == 0 ? BigDecimal.ZERO : d;
+            case VALUE_TRUE:
+                return Boolean.TRUE;
+            case VALUE_FALSE:
+                return Boolean.FALSE;
+            case VALUE_NULL:
+                return null;
+            default:
+                throw new IllegalArgumentException("unexpected token " + t);
+        }
+    }
+
+    /** The keys of the top-level object, in document order. */
+    static List<String> topLevelKeys(String json) {
+        try (JsonParser p = Json.FACTORY.createParser(json)) {
+            List<String> keys = new ArrayList<>();
+            p.nextToken();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                keys.add(p.currentName());
+                p.nextToken();
+                p.skipChildren();
+            }
+            return keys;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
