@@ -219,6 +219,16 @@ class SseParserTest {
         assertEquals(List.of(end(0)), Chunking.at(1).parse(partial), "EF BB 'data' is an unknown field");
     }
 
+    /** Found by the fuzz module's bounds property: the stream ended while the parser was still matching a BOM. */
+    @Test
+    void streamEndingInsideABomPrefixIsALineBoundedLikeAnyOther() {
+        byte[] input = {(byte) 0xEF, (byte) 0xBB};
+        assertEquals(List.of(error("maxLineLength", 1)), Chunking.whole().parse(input, SseParser.builder().maxLineLength(1)));
+        assertEquals(List.of(error("maxLineLength", 1), end(2)),
+                Chunking.at(1).parse(input, SseParser.builder().maxLineLength(1).skipOversizedEvents(true)));
+        assertEquals(List.of(end(2)), Chunking.at(1).parse(input), "within bounds it is an unterminated line");
+    }
+
     @Test
     void incompleteUtf8AtTheEndOfADataLineIsOneReplacementCharacter() {
         byte[] input = {'d', 'a', 't', 'a', ':', (byte) 0xE2, (byte) 0x82, '\n', 'd', 'a', 't', 'a', ':', (byte) 0x82, 'b', '\n', '\n'};
