@@ -1,0 +1,134 @@
+package io.sluice.cli;
+
+import io.sluice.core.SseException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Properties;
+
+/**
+ * The {@code sluice} top command. It does nothing itself; it holds the process's standard streams
+ * for its subcommands (injectable, so tests run commands in-process) and owns the one rule every
+ * subcommand shares: a failure is one line on standard error and a non-zero exit, never a stack
+ * trace. New subcommands are added to {@code subcommands} below and reach the streams through
+ * {@code @ParentCommand}.
+ */
+@Command(name = "sluice",
+        mixinStandardHelpOptions = true,
+        versionProvider = Sluice.Version.class,
+        description = "Server-Sent Events tools.",
+        subcommands = {ReplayCommand.class})
+public final class Sluice implements Runnable {
+
+    public static final int EXIT_OK = 0;
+    /** An input error (missing, unreadable or unsupported input; a bound exceeded) or a failed write. */
+    public static final int EXIT_INPUT = 1;
+    /** Bad usage: an unknown option, a bad option value, a missing argument. */
+    public static final int EXIT_USAGE = 2;
+    /** A bug in sluice itself (sysexits.h EX_SOFTWARE), still reported as one line. */
+    public static final int EXIT_INTERNAL = 70;
+
+    private final InputStream stdin;
+    private final OutputStream stdout;
+
+    @Spec
+    private CommandSpec spec;
+
+    /** The process's own streams. */
+    public Sluice() {
+        // Not System.out: a PrintStream swallows write errors, and a closed pipe must end the command.
+        this(System.in, new FileOutputStream(FileDescriptor.out));
+    }
+
+    /** Streams of the caller's choosing (tests); standard error is the command line's err writer. */
+    public Sluice(InputStream stdin, OutputStream stdout) {
+        this.stdin = stdin;
+        this.stdout = stdout;
+    }
+
+    public static void main(String[] args) {
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+        System.exit(commandLine(new Sluice(), err).execute(args));
+    }
+
+    /**
+     * The command line for {@code sluice}, with the error handling every entry point must share;
+     * {@code execute(args)} returns the exit status. Help and version text go to {@code sluice}'s
+     * standard output, messages to {@code err}.
+     */
+    public static CommandLine commandLine(Sluice sluice, PrintWriter err) {
+        CommandLine cmd = new CommandLine(sluice);
+        cmd.setOut(new PrintWriter(new OutputStreamWriter(sluice.stdout, StandardCharsets.UTF_8), true));
+        cmd.setErr(err);
+        cmd.setCaseInsensitiveEnumValuesAllowed(true);
+        cmd.setParameterExceptionHandler(Sluice::usageError);
+        cmd.setExecutionExceptionHandler(Sluice::executionError);
+        return cmd;
+    }
+
+    InputStream stdin() {
+        return stdin;
+    }
+
+    OutputStream stdout() {
+        return stdout;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: replay");
+    }
+
+    private static int usageError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        String name = cmd.getCommandSpec().qualifiedName();
+        cmd.getErr().println(name + ": " + oneLine(ex.getMessage()) + " (see '" + name + " --help')");
+        return EXIT_USAGE;
+    }
+
+    private static int executionError(Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
+        if (ex instanceof OutputFailedException) {
+            // Whoever closed our output (head, a closed pipe) does not want to hear from us either.
+            return EXIT_INPUT;
+        }
+        String name = cmd.getCommandSpec().qualifiedName();
+        if (ex instanceof InputException || ex instanceof SseException) {
+            cmd.getErr().println(name + ": " + oneLine(ex.getMessage()));
+            return EXIT_INPUT;
+        }
+        cmd.getErr().println(name + ": internal error: " + oneLine(ex.toString()));
+        return EXIT_INTERNAL;
+    }
+
+    /** The contract promises one line; a message with line breaks (or none at all) must not break it. */
+    private static String oneLine(String message) {
+        if (message == null || message.isBlank()) {
+            return "failed";
+        }
+        return message.strip().replaceAll("\\s*[\\r\\n]+\\s*", "; ");
+    }
+
+    /** The version, filtered into a resource at build time so it is right in tests and in the jar. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties properties = new Properties();
+            try (InputStream in = Sluice.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    properties.load(in);
+                }
+            }
+            return new String[] {"sluice " + properties.getProperty("version", "unknown")};
+        }
+    }
+}

@@ -1,0 +1,23 @@
+/**
+ * The {@code sluice} command line: one picocli top command, {@link io.sluice.cli.Sluice}, and its
+ * subcommands ({@code replay} now; {@code serve}, {@code get} and {@code relay} later, each a class
+ * of its own listed in {@code Sluice}'s {@code subcommands}).
+ *
+ * <h2>Contract</h2>
+ * {@code sluice replay} follows design.md section 4 to the letter: the NDJSON record shapes and key
+ * orders, and the rule that every failure is one line on standard error and a non-zero status,
+ * never a stack trace. Exit statuses: {@value io.sluice.cli.Sluice#EXIT_OK} success,
+ * {@value io.sluice.cli.Sluice#EXIT_INPUT} input error (missing or unreadable file, unsupported
+ * input kind, bound exceeded) or failed write, {@value io.sluice.cli.Sluice#EXIT_USAGE} bad usage.
+ * Failures travel as exceptions ({@link io.sluice.cli.InputException},
+ * {@link io.sluice.core.SseException}, {@link io.sluice.cli.OutputFailedException}) to the one
+ * place that turns them into that line: {@code Sluice}'s execution exception handler.
+ *
+ * <h2>Threading and ownership</h2>
+ * A command runs on the thread that calls {@code CommandLine.execute}, and so do its parser and
+ * its record writer. Each chunk of input is a heap buffer from {@code ByteBufAllocator.DEFAULT},
+ * owned by the replay loop: it is fed to the parser (which never keeps it) and released right
+ * after, on every path. Events, comments and errors reach the record writers as the parser's views
+ * and are written out during the callback, never kept.
+ */
+package io.sluice.cli;
