@@ -93,14 +93,13 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
 
         @Override
         protected void reportTracedLeak(String resourceType, String records) {
+            // Recorded, not logged: the failure message of the test class carries it.
             LEAKS.add("LEAK: " + resourceType + records);
-            super.reportTracedLeak(resourceType, records);
         }
 
         @Override
         protected void reportUntracedLeak(String resourceType) {
             LEAKS.add("LEAK: " + resourceType + " (no records)");
-            super.reportUntracedLeak(resourceType);
         }
     }
 }
