@@ -77,7 +77,7 @@ final class GetCommand implements Callable<Integer> {
     private double connectTimeout;
 
     @Option(names = "--capture", paramLabel = "FILE.pcap",
-            description = "Also record the connection's plaintext traffic to a pcap file (sluice replay reads it).")
+            description = "Also record the connection's plaintext traffic to a pcap file, to replay later.")
     private Path capture;
 
     @Override

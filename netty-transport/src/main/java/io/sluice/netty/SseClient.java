@@ -74,7 +74,7 @@ public final class SseClient implements AutoCloseable {
             group = b.group;
             channelType = b.channelType;
             ownGroup = false;
-        } else if (Epoll.isAvailable()) {
+        } else if (epollAvailable()) {
             group = new MultiThreadIoEventLoopGroup(b.threads, EpollIoHandler.newFactory());
             channelType = EpollSocketChannel.class;
             ownGroup = true;
@@ -115,6 +115,17 @@ public final class SseClient implements AutoCloseable {
             shutdownOwnGroup();
             throw new UncheckedIOException("cannot open the capture file " + b.capture, e);
         }
+    }
+
+    /**
+     * Epoll when its native library is on the class path. Probing without it would still try to load
+     * the library, and JDK 22+ warns about that load on standard error, for nothing.
+     */
+    private static boolean epollAvailable() {
+        String arch = System.getProperty("os.arch", "").replace("amd64", "x86_64").replace("aarch64", "aarch_64");
+        return SseClient.class.getClassLoader()
+                .getResource("META-INF/native/libnetty_transport_native_epoll_" + arch + ".so") != null
+                && Epoll.isAvailable();
     }
 
     public static Builder builder() {

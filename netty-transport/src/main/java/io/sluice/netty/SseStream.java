@@ -82,6 +82,9 @@ public final class SseStream implements AutoCloseable {
      * generating, and ends the stream with {@link SseCancelledException}. Any thread; idempotent.
      */
     public void cancel() {
+        if (loop.isShuttingDown()) {
+            return; // the client is closed: its connections are closed and nothing more arrives
+        }
         loop.execute(() -> {
             if (terminated) {
                 return;
