@@ -1,11 +1,13 @@
 package io.sluice.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.sluice.core.SseException;
 import io.sluice.core.handoff.OwnedSseEvent;
 import io.sluice.core.handoff.SseEventQueue;
+import io.sluice.llm.MessageCollector;
 import io.sluice.netty.SseClient;
 import io.sluice.netty.SseClosedEarlyException;
 import io.sluice.netty.SseRequest;
@@ -62,8 +64,19 @@ final class GetCommand implements Callable<Integer> {
     private String data;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
-            description = "Output: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    private OutputFormat format;
+            description = "Output: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); message prints the "
+                    + "provider's unified final message once the stream is over.")
+    private GetFormat format;
+
+    /** The record formats of replay, plus the final message; kept here so OutputFormat stays replay's. */
+    enum GetFormat {
+        TEXT, NDJSON, MESSAGE;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     @Option(names = {"-k", "--insecure"}, description = "Accept any TLS certificate (self-signed test servers).")
     private boolean insecure;
@@ -83,7 +96,9 @@ final class GetCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         SseRequest request = request();
-        RecordWriter writer = format.writerOn(new BufferedOutputStream(sluice.stdout(), OUTPUT_BUFFER));
+        BufferedOutputStream out = new BufferedOutputStream(sluice.stdout(), OUTPUT_BUFFER);
+        Output output = format == GetFormat.MESSAGE ? new MessageOutput(out)
+                : new RecordOutput((format == GetFormat.NDJSON ? OutputFormat.NDJSON : OutputFormat.TEXT).writerOn(out));
         SseClient.Builder options = SseClient.builder()
                 .threads(1)
                 .insecure(insecure)
@@ -109,14 +124,13 @@ final class GetCommand implements Callable<Integer> {
                         continue;
                     }
                     try {
-                        writer.event(event);
+                        output.event(event);
                     } finally {
                         event.release();
                     }
-                    writer.flush(); // a person (or a pipe) sees each event the moment it arrives
                 }
-                writer.flush();
                 SseException failure = queue.failure();
+                output.end(failure);
                 if (failure != null) {
                     throw new InputException(describe(failure), failure);
                 }
@@ -125,6 +139,67 @@ final class GetCommand implements Callable<Integer> {
             }
         }
         return Sluice.EXIT_OK;
+    }
+
+    /** Where the taken events go. */
+    private interface Output {
+        void event(OwnedSseEvent event);
+
+        /** The stream is over; {@code failure} is null for a clean end. Flushes. */
+        void end(SseException failure);
+    }
+
+    /** replay's record writers, flushed per event: a person (or a pipe) sees each event as it arrives. */
+    private static final class RecordOutput implements Output {
+        private final RecordWriter writer;
+
+        RecordOutput(RecordWriter writer) {
+            this.writer = writer;
+        }
+
+        @Override
+        public void event(OwnedSseEvent event) {
+            writer.event(event);
+            writer.flush();
+        }
+
+        @Override
+        public void end(SseException failure) {
+            writer.flush();
+        }
+    }
+
+    /** The unified final message (design.md section 4), one JSON line once the stream is over, failed or not. */
+    private static final class MessageOutput implements Output {
+        private final MessageCollector collector = MessageCollector.create();
+        private final java.io.OutputStream out;
+
+        MessageOutput(java.io.OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void event(OwnedSseEvent event) {
+            collector.onEvent(event);
+        }
+
+        @Override
+        public void end(SseException failure) {
+            if (failure instanceof SseResponseException) {
+                byte[] body = ((SseResponseException) failure).body();
+                collector.httpError(((SseResponseException) failure).status().code(), body, 0, body.length);
+            } else if (failure instanceof SseClosedEarlyException) {
+                collector.transportError("closed_early", describe(failure));
+            } else if (failure != null) {
+                collector.transportError("stream_error", failure.getMessage());
+            }
+            try (JsonGenerator json = JSON.createGenerator(out)) {
+                collector.writeJson(json);
+                json.writeRaw('\n');
+            } catch (IOException e) {
+                throw new OutputFailedException(e);
+            }
+        }
     }
 
     private SseRequest request() {

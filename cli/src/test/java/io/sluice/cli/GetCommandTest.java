@@ -17,11 +17,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -52,6 +58,10 @@ class GetCommandTest {
         private final Channel channel;
 
         CannedServer(String response) {
+            this(response.getBytes(StandardCharsets.UTF_8));
+        }
+
+        CannedServer(byte[] response) {
             channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
@@ -77,7 +87,7 @@ class GetCommandTest {
                                     }
                                     answered = true;
                                     requests.add(seen.toString());
-                                    ctx.writeAndFlush(Unpooled.copiedBuffer(response, StandardCharsets.UTF_8))
+                                    ctx.writeAndFlush(Unpooled.wrappedBuffer(response))
                                             .addListener(ChannelFutureListener.CLOSE);
                                 }
                             });
@@ -156,6 +166,74 @@ class GetCommandTest {
             result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
             assertTrue(result.err().startsWith("sluice get: HTTP 200 OK with content type text/html, not text/event-stream"), result.err());
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"anthropic-max-tokens", "anthropic-overloaded", "anthropic-text", "anthropic-thinking",
+            "anthropic-tool-use", "gemini-text", "openai-chat-text", "openai-chat-tools", "openai-responses-text"})
+    void messageFormatOfARecordedResponseIsTheSamplesFinalMessage(String sample) throws Exception {
+        byte[] response = Files.readAllBytes(SluiceRunner.SAMPLES.resolve(sample + ".http"));
+        try (CannedServer server = new CannedServer(response)) {
+            SluiceRunner.Result result = run("get", "--format", "message", "-d", "{}", server.url("/"));
+            assertEquals(Sluice.EXIT_OK, result.exit(), result.err());
+            assertEquals(flatten(Files.readString(SluiceRunner.SAMPLES.resolve(sample + ".expected.json"))),
+                    flatten(result.out()));
+            assertEquals(1, result.outLines().size());
+        }
+    }
+
+    @Test
+    void messageFormatOfACutStreamCarriesTheTransportErrorAndExits1() throws Exception {
+        byte[] response = Files.readAllBytes(SluiceRunner.SAMPLES.resolve("anthropic-truncated.http"));
+        try (CannedServer server = new CannedServer(response)) {
+            SluiceRunner.Result result = run("get", "--format", "message", server.url("/"));
+            result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+            List<String> expected = new ArrayList<>(flatten(Files.readString(
+                    SluiceRunner.SAMPLES.resolve("anthropic-truncated.expected.json"))));
+            expected.remove("/error=null");
+            List<String> actual = new ArrayList<>(flatten(result.out()));
+            assertTrue(actual.remove("/error/type=closed_early"), actual.toString());
+            actual.removeIf(line -> line.startsWith("/error/message="));
+            assertEquals(expected, actual);
+        }
+    }
+
+    /** A JSON document as "path=value" lines in document order, so formatting does not matter. */
+    private static List<String> flatten(String json) throws Exception {
+        List<String> lines = new ArrayList<>();
+        List<String> path = new ArrayList<>();
+        List<Integer> index = new ArrayList<>();
+        try (JsonParser p = new JsonFactory().createParser(json)) {
+            JsonToken t;
+            while ((t = p.nextToken()) != null) {
+                switch (t) {
+                    case START_OBJECT:
+                    case START_ARRAY:
+                        if (!path.isEmpty() && index.get(index.size() - 1) >= 0) {
+                            path.set(path.size() - 1, String.valueOf(index.get(index.size() - 1)));
+                            index.set(index.size() - 1, index.get(index.size() - 1) + 1);
+                        }
+                        path.add("");
+                        index.add(t == JsonToken.START_ARRAY ? 0 : -1);
+                        break;
+                    case END_OBJECT:
+                    case END_ARRAY:
+                        path.remove(path.size() - 1);
+                        index.remove(index.size() - 1);
+                        break;
+                    case FIELD_NAME:
+                        path.set(path.size() - 1, p.currentName());
+                        break;
+                    default:
+                        if (index.get(index.size() - 1) >= 0) {
+                            path.set(path.size() - 1, String.valueOf(index.get(index.size() - 1)));
+                            index.set(index.size() - 1, index.get(index.size() - 1) + 1);
+                        }
+                        lines.add("/" + String.join("/", path) + "=" + (t == JsonToken.VALUE_NULL ? "null" : p.getText()));
+                }
+            }
+        }
+        return lines;
     }
 
     @Test
