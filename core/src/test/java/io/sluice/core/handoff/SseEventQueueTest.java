@@ -204,6 +204,26 @@ class SseEventQueueTest {
     }
 
     @Test
+    void blockedConsumerParksInsteadOfSpinning() throws Exception {
+        SseEventQueue queue = new SseEventQueue(8, 2, flow, Runnable::run);
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long[] cpuNanos = new long[1];
+        Thread consumer = new Thread(() -> {
+            long before = threads.getCurrentThreadCpuTime();
+            try {
+                assertNull(queue.take(500, TimeUnit.MILLISECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            cpuNanos[0] = threads.getCurrentThreadCpuTime() - before;
+        });
+        consumer.start();
+        consumer.join();
+        // A spinning wait would burn the whole 500 ms; a parked one a few hundred microseconds.
+        assertTrue(cpuNanos[0] < TimeUnit.MILLISECONDS.toNanos(100), "consumer used " + cpuNanos[0] / 1000 + " us of CPU");
+    }
+
+    @Test
     void ownedCopyOutlivesTheViewAndHoldsExactlyItsData() {
         io.netty.buffer.ByteBuf shared = Unpooled.copiedBuffer("xxhelloyy", StandardCharsets.UTF_8);
         io.sluice.core.SseEvent view = new io.sluice.core.SseEvent() {
