@@ -27,7 +27,7 @@ import java.util.Properties;
         mixinStandardHelpOptions = true,
         versionProvider = Sluice.Version.class,
         description = "Server-Sent Events tools.",
-        subcommands = {ReplayCommand.class})
+        subcommands = {ReplayCommand.class, GetCommand.class})
 public final class Sluice implements Runnable {
 
     public static final int EXIT_OK = 0;
@@ -71,6 +71,7 @@ public final class Sluice implements Runnable {
         cmd.setOut(new PrintWriter(new OutputStreamWriter(sluice.stdout, StandardCharsets.UTF_8), true));
         cmd.setErr(err);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
+        cmd.setExpandAtFiles(false); // "-d @FILE" is curl's body file (sluice get), not picocli's argument file
         cmd.setParameterExceptionHandler(Sluice::usageError);
         cmd.setExecutionExceptionHandler(Sluice::executionError);
         return cmd;

@@ -1,0 +1,293 @@
+package io.sluice.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.sluice.core.SseException;
+import io.sluice.core.handoff.OwnedSseEvent;
+import io.sluice.core.handoff.SseEventQueue;
+import io.sluice.llm.MessageCollector;
+import io.sluice.netty.SseClient;
+import io.sluice.netty.SseClosedEarlyException;
+import io.sluice.netty.SseRequest;
+import io.sluice.netty.SseResponseException;
+import io.sluice.netty.SseStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code sluice get URL}: what {@code curl -N} is for people, with SSE understood. Runs the
+ * {@link SseClient} and takes its events from the queue on this thread, writing each record as it
+ * arrives (flushed per event). A non-2xx answer, a wrong content type or a cut stream is one line on
+ * standard error and exit status {@value Sluice#EXIT_INPUT}, after whatever events did arrive.
+ */
+@Command(name = "get",
+        mixinStandardHelpOptions = true,
+        versionProvider = Sluice.Version.class,
+        description = "Streams Server-Sent Events from a URL and prints them as they arrive.",
+        sortOptions = false)
+final class GetCommand implements Callable<Integer> {
+    private static final int OUTPUT_BUFFER = 1 << 16;
+    private static final int ERROR_MESSAGE_MAX = 300;
+    private static final JsonFactory JSON = new JsonFactory();
+
+    @ParentCommand
+    private Sluice sluice;
+
+    @Parameters(paramLabel = "URL", description = "An http or https URL.")
+    private String url;
+
+    @Option(names = {"-X", "--request"}, paramLabel = "METHOD",
+            description = "HTTP method (default: GET, or POST with -d).")
+    private String method;
+
+    @Option(names = {"-H", "--header"}, paramLabel = "'NAME: VALUE'", description = "A request header; repeatable.")
+    private List<String> headers = new ArrayList<>();
+
+    @Option(names = {"-d", "--data"}, paramLabel = "BODY|@FILE", description = "Request body, or @FILE to send a file's bytes.")
+    private String data;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "Output: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); message prints the "
+                    + "provider's unified final message once the stream is over.")
+    private GetFormat format;
+
+    /** The record formats of replay, plus the final message; kept here so OutputFormat stays replay's. */
+    enum GetFormat {
+        TEXT, NDJSON, MESSAGE;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    @Option(names = {"-k", "--insecure"}, description = "Accept any TLS certificate (self-signed test servers).")
+    private boolean insecure;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Give up when no byte arrives for this long; 0 waits forever (default).")
+    private double idleTimeout;
+
+    @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "Longest wait for the connection (default: ${DEFAULT-VALUE}).")
+    private double connectTimeout;
+
+    @Option(names = "--capture", paramLabel = "FILE.pcap",
+            description = "Also record the connection's plaintext traffic to a pcap file, to replay later.")
+    private Path capture;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        SseRequest request = request();
+        BufferedOutputStream out = new BufferedOutputStream(sluice.stdout(), OUTPUT_BUFFER);
+        Output output = format == GetFormat.MESSAGE ? new MessageOutput(out)
+                : new RecordOutput((format == GetFormat.NDJSON ? OutputFormat.NDJSON : OutputFormat.TEXT).writerOn(out));
+        SseClient.Builder options = SseClient.builder()
+                .threads(1)
+                .insecure(insecure)
+                .connectTimeout(seconds(connectTimeout))
+                .idleTimeout(seconds(idleTimeout))
+                .firstByteTimeout(Duration.ZERO); // a model may think for minutes; --idle-timeout bounds silence
+        if (capture != null) {
+            options.capture(capture);
+        }
+        SseClient client;
+        try {
+            client = options.build();
+        } catch (RuntimeException e) {
+            throw new InputException(e.getMessage(), e);
+        }
+        try (client) {
+            SseStream stream = client.openQueue(request);
+            try {
+                SseEventQueue queue = stream.queue();
+                OwnedSseEvent event;
+                while ((event = queue.take(1, TimeUnit.SECONDS)) != null || !queue.isDone()) {
+                    if (event == null) {
+                        continue;
+                    }
+                    try {
+                        output.event(event);
+                    } finally {
+                        event.release();
+                    }
+                }
+                SseException failure = queue.failure();
+                output.end(failure);
+                if (failure != null) {
+                    throw new InputException(describe(failure), failure);
+                }
+            } finally {
+                stream.close();
+            }
+        }
+        return Sluice.EXIT_OK;
+    }
+
+    /** Where the taken events go. */
+    private interface Output {
+        void event(OwnedSseEvent event);
+
+        /** The stream is over; {@code failure} is null for a clean end. Flushes. */
+        void end(SseException failure);
+    }
+
+    /** replay's record writers, flushed per event: a person (or a pipe) sees each event as it arrives. */
+    private static final class RecordOutput implements Output {
+        private final RecordWriter writer;
+
+        RecordOutput(RecordWriter writer) {
+            this.writer = writer;
+        }
+
+        @Override
+        public void event(OwnedSseEvent event) {
+            writer.event(event);
+            writer.flush();
+        }
+
+        @Override
+        public void end(SseException failure) {
+            writer.flush();
+        }
+    }
+
+    /** The unified final message (design.md section 4), one JSON line once the stream is over, failed or not. */
+    private static final class MessageOutput implements Output {
+        private final MessageCollector collector = MessageCollector.create();
+        private final java.io.OutputStream out;
+
+        MessageOutput(java.io.OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void event(OwnedSseEvent event) {
+            collector.onEvent(event);
+        }
+
+        @Override
+        public void end(SseException failure) {
+            if (failure instanceof SseResponseException) {
+                byte[] body = ((SseResponseException) failure).body();
+                collector.httpError(((SseResponseException) failure).status().code(), body, 0, body.length);
+            } else if (failure instanceof SseClosedEarlyException) {
+                collector.transportError("closed_early", describe(failure));
+            } else if (failure != null) {
+                collector.transportError("stream_error", failure.getMessage());
+            }
+            try (JsonGenerator json = JSON.createGenerator(out)) {
+                collector.writeJson(json);
+                json.writeRaw('\n');
+            } catch (IOException e) {
+                throw new OutputFailedException(e);
+            }
+        }
+    }
+
+    private SseRequest request() {
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            throw new InputException("not a URL: " + url);
+        }
+        SseRequest request;
+        try {
+            request = SseRequest.get(uri);
+        } catch (IllegalArgumentException e) {
+            throw new InputException(e.getMessage());
+        }
+        if (data != null) {
+            request = request.withMethod("POST").withBody(body());
+        }
+        if (method != null) {
+            request = request.withMethod(method);
+        }
+        for (String header : headers) {
+            int colon = header.indexOf(':');
+            if (colon <= 0) {
+                throw new InputException("not a header (NAME: VALUE): " + header);
+            }
+            request = request.withHeader(header.substring(0, colon).trim(), header.substring(colon + 1).trim());
+        }
+        return request;
+    }
+
+    private byte[] body() {
+        if (!data.startsWith("@")) {
+            return data.getBytes(StandardCharsets.UTF_8);
+        }
+        Path file = Path.of(data.substring(1));
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new InputException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Duration seconds(double seconds) {
+        return Duration.ofNanos((long) (seconds * 1e9));
+    }
+
+    /** The one line about a failure: for an HTTP error, the status and the body's own message. */
+    static String describe(SseException failure) {
+        if (failure instanceof SseResponseException) {
+            SseResponseException response = (SseResponseException) failure;
+            String message = errorMessage(response.body());
+            return message.isEmpty() ? failure.getMessage() : failure.getMessage() + ": " + message;
+        }
+        if (failure instanceof SseClosedEarlyException) {
+            SseClosedEarlyException cut = (SseClosedEarlyException) failure;
+            return (cut.tailCut() ? "stream cut mid-event" : "stream cut between events") + " after "
+                    + cut.events() + (cut.events() == 1 ? " event, " : " events, ") + cut.bytes()
+                    + (cut.bytes() == 1 ? " byte" : " bytes")
+                    + (cut.tailCut() ? " (" + cut.incompleteTailBytes() + " bytes of the last event lost)" : "");
+        }
+        return failure.getMessage();
+    }
+
+    /**
+     * A provider's error message: the first string field named {@code message} in a JSON body
+     * (Anthropic, OpenAI and Gemini all nest one under {@code error}), else the body's first line.
+     */
+    static String errorMessage(byte[] body) {
+        try (JsonParser json = JSON.createParser(body)) {
+            JsonToken token;
+            while ((token = json.nextToken()) != null) {
+                if (token == JsonToken.FIELD_NAME && json.currentName().equals("message")
+                        && json.nextToken() == JsonToken.VALUE_STRING) {
+                    return clip(json.getText());
+                }
+            }
+        } catch (IOException notJson) {
+            // Plain text or HTML: the first line says it, if anything does.
+        }
+        String text = new String(body, StandardCharsets.UTF_8).strip();
+        int lf = text.indexOf('\n');
+        return clip(lf < 0 ? text : text.substring(0, lf));
+    }
+
+    private static String clip(String text) {
+        StringBuilder safe = new StringBuilder();
+        TextRecordWriter.appendEscaped(safe, text.length() > ERROR_MESSAGE_MAX ? text.substring(0, ERROR_MESSAGE_MAX) + "..." : text);
+        return safe.toString().replace('\n', ' ');
+    }
+}

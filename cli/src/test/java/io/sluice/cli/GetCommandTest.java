@@ -1,0 +1,253 @@
+package io.sluice.cli;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+
+import static io.sluice.cli.SluiceRunner.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code sluice get} against a Netty server on 127.0.0.1 that answers every request with one canned response. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class GetCommandTest {
+    private static EventLoopGroup group;
+
+    @BeforeAll
+    static void startGroup() {
+        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    }
+
+    @AfterAll
+    static void stopGroup() {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** Reads a request (headers, then Content-Length bytes of body), records it, writes {@code response}, closes. */
+    private static final class CannedServer implements AutoCloseable {
+        final Queue<String> requests = new ConcurrentLinkedQueue<>();
+        private final Channel channel;
+
+        CannedServer(String response) {
+            this(response.getBytes(StandardCharsets.UTF_8));
+        }
+
+        CannedServer(byte[] response) {
+            channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                private final StringBuilder seen = new StringBuilder();
+                                private boolean answered;
+
+                                @Override
+                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                    ByteBuf in = (ByteBuf) msg;
+                                    seen.append(in.toString(StandardCharsets.UTF_8));
+                                    in.release();
+                                    int end = seen.indexOf("\r\n\r\n");
+                                    if (answered || end < 0) {
+                                        return;
+                                    }
+                                    String head = seen.substring(0, end).toLowerCase();
+                                    int at = head.indexOf("content-length: ");
+                                    int length = at < 0 ? 0 : Integer.parseInt(head.substring(at + 16).split("\r\n")[0].trim());
+                                    if (seen.length() < end + 4 + length) {
+                                        return;
+                                    }
+                                    answered = true;
+                                    requests.add(seen.toString());
+                                    ctx.writeAndFlush(Unpooled.wrappedBuffer(response))
+                                            .addListener(ChannelFutureListener.CLOSE);
+                                }
+                            });
+                        }
+                    }).bind("127.0.0.1", 0).syncUninterruptibly().channel();
+        }
+
+        String url(String path) {
+            return "http://127.0.0.1:" + ((InetSocketAddress) channel.localAddress()).getPort() + path;
+        }
+
+        @Override
+        public void close() {
+            channel.close().syncUninterruptibly();
+        }
+    }
+
+    private static final String SSE = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
+
+    @Test
+    void cleanStreamPrintsEachEventAndExits0() {
+        try (CannedServer server = new CannedServer(SSE + "event: delta\nid: 1\ndata: {\"t\":\"hi\"}\n\ndata: bye\n\n")) {
+            SluiceRunner.Result result = run("get", "--format", "ndjson", server.url("/stream"));
+            assertEquals(Sluice.EXIT_OK, result.exit(), result.err());
+            assertEquals(List.of(
+                    "{\"type\":\"event\",\"event\":\"delta\",\"data\":\"{\\\"t\\\":\\\"hi\\\"}\",\"id\":\"1\"}",
+                    "{\"type\":\"event\",\"event\":\"message\",\"data\":\"bye\",\"id\":\"1\"}"), result.outLines());
+            assertEquals("", result.err());
+        }
+    }
+
+    @Test
+    void methodHeadersAndBodyFromAFileAreSent(@TempDir Path dir) throws Exception {
+        Path body = dir.resolve("body.json");
+        Files.writeString(body, "{\"model\":\"m\",\"stream\":true}");
+        try (CannedServer server = new CannedServer(SSE + "data: ok\n\n")) {
+            SluiceRunner.Result result = run("get", "-X", "PUT", "-H", "x-api-key: secret", "-H", "anthropic-version: 2023-06-01",
+                    "-d", "@" + body, server.url("/v1/messages"));
+            assertEquals(Sluice.EXIT_OK, result.exit(), result.err());
+            assertEquals("event message\n  ok\n", result.out());
+            String request = server.requests.peek();
+            assertTrue(request.startsWith("PUT /v1/messages HTTP/1.1\r\n"), request);
+            assertTrue(request.contains("x-api-key: secret\r\n"), request);
+            assertTrue(request.contains("anthropic-version: 2023-06-01\r\n"), request);
+            assertTrue(request.endsWith("\r\n\r\n{\"model\":\"m\",\"stream\":true}"), request);
+        }
+    }
+
+    @Test
+    void nonSuccessStatusPrintsTheStatusAndTheBodysMessageOnOneLine() {
+        String json = "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}";
+        try (CannedServer server = new CannedServer("HTTP/1.1 529 Overloaded\r\ncontent-type: application/json\r\n"
+                + "content-length: " + json.length() + "\r\n\r\n" + json)) {
+            SluiceRunner.Result result = run("get", "-d", "{}", server.url("/v1/messages"));
+            result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+            assertEquals("sluice get: HTTP 529 Overloaded: Overloaded\n", result.err());
+            assertEquals("", result.out());
+        }
+    }
+
+    @Test
+    void streamCutMidEventPrintsWhatArrivedThenOneLineAndExits1() {
+        try (CannedServer server = new CannedServer(SSE + "data: a\n\ndata: half")) {
+            SluiceRunner.Result result = run("get", server.url("/"));
+            result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+            assertEquals("event message\n  a\n", result.out());
+            assertEquals("sluice get: stream cut mid-event after 1 event, 19 bytes (10 bytes of the last event lost)\n",
+                    result.err());
+        }
+    }
+
+    @Test
+    void wrongContentTypeIsOneLine() {
+        try (CannedServer server = new CannedServer("HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 6\r\n\r\n<html>")) {
+            SluiceRunner.Result result = run("get", server.url("/"));
+            result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+            assertTrue(result.err().startsWith("sluice get: HTTP 200 OK with content type text/html, not text/event-stream"), result.err());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"anthropic-max-tokens", "anthropic-overloaded", "anthropic-text", "anthropic-thinking",
+            "anthropic-tool-use", "gemini-text", "openai-chat-text", "openai-chat-tools", "openai-responses-text"})
+    void messageFormatOfARecordedResponseIsTheSamplesFinalMessage(String sample) throws Exception {
+        byte[] response = Files.readAllBytes(SluiceRunner.SAMPLES.resolve(sample + ".http"));
+        try (CannedServer server = new CannedServer(response)) {
+            SluiceRunner.Result result = run("get", "--format", "message", "-d", "{}", server.url("/"));
+            assertEquals(Sluice.EXIT_OK, result.exit(), result.err());
+            assertEquals(flatten(Files.readString(SluiceRunner.SAMPLES.resolve(sample + ".expected.json"))),
+                    flatten(result.out()));
+            assertEquals(1, result.outLines().size());
+        }
+    }
+
+    @Test
+    void messageFormatOfACutStreamCarriesTheTransportErrorAndExits1() throws Exception {
+        byte[] response = Files.readAllBytes(SluiceRunner.SAMPLES.resolve("anthropic-truncated.http"));
+        try (CannedServer server = new CannedServer(response)) {
+            SluiceRunner.Result result = run("get", "--format", "message", server.url("/"));
+            result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+            List<String> expected = new ArrayList<>(flatten(Files.readString(
+                    SluiceRunner.SAMPLES.resolve("anthropic-truncated.expected.json"))));
+            expected.remove("/error=null");
+            List<String> actual = new ArrayList<>(flatten(result.out()));
+            assertTrue(actual.remove("/error/type=closed_early"), actual.toString());
+            actual.removeIf(line -> line.startsWith("/error/message="));
+            assertEquals(expected, actual);
+        }
+    }
+
+    /** A JSON document as "path=value" lines in document order, so formatting does not matter. */
+    private static List<String> flatten(String json) throws Exception {
+        List<String> lines = new ArrayList<>();
+        List<String> path = new ArrayList<>();
+        List<Integer> index = new ArrayList<>();
+        try (JsonParser p = new JsonFactory().createParser(json)) {
+            JsonToken t;
+            while ((t = p.nextToken()) != null) {
+                switch (t) {
+                    case START_OBJECT:
+                    case START_ARRAY:
+                        if (!path.isEmpty() && index.get(index.size() - 1) >= 0) {
+                            path.set(path.size() - 1, String.valueOf(index.get(index.size() - 1)));
+                            index.set(index.size() - 1, index.get(index.size() - 1) + 1);
+                        }
+                        path.add("");
+                        index.add(t == JsonToken.START_ARRAY ? 0 : -1);
+                        break;
+                    case END_OBJECT:
+                    case END_ARRAY:
+                        path.remove(path.size() - 1);
+                        index.remove(index.size() - 1);
+                        break;
+                    case FIELD_NAME:
+                        path.set(path.size() - 1, p.currentName());
+                        break;
+                    default:
+                        if (index.get(index.size() - 1) >= 0) {
+                            path.set(path.size() - 1, String.valueOf(index.get(index.size() - 1)));
+                            index.set(index.size() - 1, index.get(index.size() - 1) + 1);
+                        }
+                        lines.add("/" + String.join("/", path) + "=" + (t == JsonToken.VALUE_NULL ? "null" : p.getText()));
+                }
+            }
+        }
+        return lines;
+    }
+
+    @Test
+    void badUrlIsOneLine() {
+        run("get", "ftp://127.0.0.1/x").assertOneLineOnStderr(Sluice.EXIT_INPUT);
+    }
+
+    @Test
+    void captureWritesAPcapFileOfTheConnection(@TempDir Path dir) {
+        Path pcap = dir.resolve("get.pcap");
+        try (CannedServer server = new CannedServer(SSE + "data: kept\n\n")) {
+            SluiceRunner.Result result = run("get", "--capture", pcap.toString(), server.url("/"));
+            assertEquals(Sluice.EXIT_OK, result.exit(), result.err());
+        }
+        assertTrue(pcap.toFile().length() > 24, "more than the pcap global header");
+    }
+}

@@ -1,0 +1,10 @@
+package io.sluice.netty;
+
+/** The consumer cancelled the stream; the connection was closed so the server stops sending. */
+public final class SseCancelledException extends SseStreamException {
+    private static final long serialVersionUID = 1L;
+
+    SseCancelledException(long events, long bytes) {
+        super("cancelled", events, bytes, null);
+    }
+}

@@ -1,0 +1,361 @@
+package io.sluice.netty;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContentDecompressor;
+import io.netty.handler.pcap.PcapWriteHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManagerFactory;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A streaming SSE client on Netty: HTTP/1.1, GET or POST with headers and a body, TLS with the
+ * JDK provider, gzip, connect / first-byte / idle timeouts, cancel, and EventSource-style reconnect
+ * for GET. Every failure ends the stream with a typed {@link io.sluice.core.SseException}.
+ *
+ * <p>One client holds one event loop group (its own, epoll where available and NIO otherwise, or
+ * the caller's) and serves any number of concurrent streams on it, none with a thread of its own.
+ * Thread-safe; {@link #close()} shuts down the group it created.
+ *
+ * <pre>{@code
+ * try (SseClient client = SseClient.builder().idleTimeout(Duration.ofSeconds(30)).build()) {
+ *     SseStream stream = client.open(SseRequest.get(URI.create("http://127.0.0.1:8080/events")),
+ *             event -> System.out.println(event.type() + ": " + event.dataAsString()));
+ *     stream.done().toCompletableFuture().join();
+ * }
+ * }</pre>
+ */
+public final class SseClient implements AutoCloseable {
+    private final EventLoopGroup group;
+    private final boolean ownGroup;
+    private final Class<? extends SocketChannel> channelType;
+    private final SslContext ssl;
+    private final boolean gzip;
+    private final long connectTimeoutMillis;
+    private final long firstByteTimeoutMillis;
+    private final long idleTimeoutMillis;
+    private final SseDecoder.Settings decoderSettings;
+    private final ReconnectPolicy reconnect;
+    private final int highWater;
+    private final int lowWater;
+    private final OutputStream capture;
+
+    private SseClient(Builder b) {
+        if (b.group != null) {
+            group = b.group;
+            channelType = b.channelType;
+            ownGroup = false;
+        } else if (epollAvailable()) {
+            group = new MultiThreadIoEventLoopGroup(b.threads, EpollIoHandler.newFactory());
+            channelType = EpollSocketChannel.class;
+            ownGroup = true;
+        } else {
+            group = new MultiThreadIoEventLoopGroup(b.threads, NioIoHandler.newFactory());
+            channelType = NioSocketChannel.class;
+            ownGroup = true;
+        }
+        try {
+            SslContextBuilder tls = SslContextBuilder.forClient().sslProvider(SslProvider.JDK);
+            if (b.insecure) {
+                tls.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
+            } else {
+                tls.trustManager(b.trust).endpointIdentificationAlgorithm("HTTPS");
+            }
+            ssl = tls.build();
+        } catch (SSLException e) {
+            shutdownOwnGroup();
+            throw new IllegalArgumentException("cannot build the TLS context: " + e.getMessage(), e);
+        }
+        gzip = b.gzip;
+        connectTimeoutMillis = b.connectTimeout.toMillis();
+        firstByteTimeoutMillis = b.firstByteTimeout.toMillis();
+        idleTimeoutMillis = b.idleTimeout.toMillis();
+        decoderSettings = b.decoderSettings;
+        reconnect = b.reconnect;
+        highWater = b.highWater;
+        lowWater = b.lowWater;
+        try {
+            if (b.capture == null) {
+                capture = null;
+            } else {
+                capture = new BufferedOutputStream(Files.newOutputStream(b.capture));
+                // Written once here: each connection's handler shares the stream and writes only packets.
+                PcapWriteHandler.writeGlobalHeader(capture);
+            }
+        } catch (IOException e) {
+            shutdownOwnGroup();
+            throw new UncheckedIOException("cannot open the capture file " + b.capture, e);
+        }
+    }
+
+    /**
+     * Epoll when its native library is on the class path. Probing without it would still try to load
+     * the library, and JDK 22+ warns about that load on standard error, for nothing.
+     */
+    private static boolean epollAvailable() {
+        String arch = System.getProperty("os.arch", "").replace("amd64", "x86_64").replace("aarch64", "aarch_64");
+        return SseClient.class.getClassLoader()
+                .getResource("META-INF/native/libnetty_transport_native_epoll_" + arch + ".so") != null
+                && Epoll.isAvailable();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Opens a stream whose events reach {@code listener} on the stream's event loop. */
+    public SseStream open(SseRequest request, SseListener listener) {
+        SseStream stream = new SseStream(this, request, group.next(), listener, highWater, lowWater);
+        stream.start();
+        return stream;
+    }
+
+    /**
+     * Opens a stream whose events go to {@link SseStream#queue()}, for one consumer thread to take;
+     * when the consumer falls behind, the connection stops reading (high and low water of the builder).
+     */
+    public SseStream openQueue(SseRequest request) {
+        SseStream stream = new SseStream(this, request, group.next(), null, highWater, lowWater);
+        stream.start();
+        return stream;
+    }
+
+    /** Shuts down the event loop group the client created (not a caller's) and closes the capture file. */
+    @Override
+    public void close() {
+        shutdownOwnGroup();
+        if (capture != null) {
+            try {
+                synchronized (capture) { // PcapWriteHandler's shared-stream writes lock it too
+                    capture.close();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot close the capture file", e);
+            }
+        }
+    }
+
+    private void shutdownOwnGroup() {
+        if (ownGroup) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    boolean gzip() {
+        return gzip;
+    }
+
+    ReconnectPolicy reconnectPolicy() {
+        return reconnect;
+    }
+
+    SseDecoder newDecoder() {
+        return new SseDecoder(decoderSettings, idleTimeoutMillis);
+    }
+
+    /** A bootstrap for one connection of a stream, on the stream's own event loop. */
+    Bootstrap bootstrap(EventLoop loop, SseRequest request, SseDecoder decoder, ChannelInboundHandlerAdapter last,
+                        boolean autoRead) {
+        return new Bootstrap()
+                .group(loop)
+                .channel(channelType)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis))
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.AUTO_READ, autoRead)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        if (request.isTls()) {
+                            p.addLast("tls", ssl.newHandler(ch.alloc(), request.uri().getHost(), request.port()));
+                        }
+                        if (capture != null) {
+                            // After TLS: the capture holds the plaintext HTTP that sluice replay reads.
+                            p.addLast("capture", PcapWriteHandler.builder()
+                                    .sharedOutputStream(true)
+                                    .writePcapGlobalHeader(false)
+                                    .build(capture));
+                        }
+                        if (firstByteTimeoutMillis > 0) {
+                            p.addLast("first-byte", new FirstByteTimeout(firstByteTimeoutMillis));
+                        }
+                        if (idleTimeoutMillis > 0) {
+                            p.addLast("idle", new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS));
+                        }
+                        p.addLast("http", new HttpClientCodec());
+                        if (gzip) {
+                            p.addLast("gunzip", new HttpContentDecompressor(0));
+                        }
+                        p.addLast("sse", decoder);
+                        p.addLast("stream", last);
+                    }
+                });
+    }
+
+    /** Fails the connection when no response byte arrives in time after it became active. */
+    private static final class FirstByteTimeout extends ChannelInboundHandlerAdapter {
+        private final long millis;
+        private ScheduledFuture<?> timer;
+
+        FirstByteTimeout(long millis) {
+            this.millis = millis;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            timer = ctx.executor().schedule(() -> {
+                ctx.fireExceptionCaught(new SseTimeoutException(SseTimeoutException.Kind.FIRST_BYTE, millis, 0, 0));
+                ctx.close();
+            }, millis, TimeUnit.MILLISECONDS);
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            timer.cancel(false);
+            ctx.pipeline().remove(this);
+            ctx.fireChannelRead(msg);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            ctx.fireChannelInactive();
+        }
+    }
+
+    /** Options of a client; every one has a default. */
+    public static final class Builder {
+        private EventLoopGroup group;
+        private Class<? extends SocketChannel> channelType;
+        private int threads;
+        private TrustManagerFactory trust;
+        private boolean insecure;
+        private boolean gzip = true;
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration firstByteTimeout = Duration.ofSeconds(60);
+        private Duration idleTimeout = Duration.ZERO;
+        private SseDecoder.Settings decoderSettings = SseDecoder.Settings.DEFAULTS;
+        private ReconnectPolicy reconnect;
+        private int highWater = 1024;
+        private int lowWater = 256;
+        private Path capture;
+
+        private Builder() {
+        }
+
+        /** Runs on the caller's group (not shut down by the client), with a matching channel type. */
+        public Builder eventLoopGroup(EventLoopGroup group, Class<? extends SocketChannel> channelType) {
+            this.group = group;
+            this.channelType = channelType;
+            return this;
+        }
+
+        /** Threads of the client's own group; 0 (the default) lets Netty choose (twice the cores). */
+        public Builder threads(int threads) {
+            this.threads = threads;
+            return this;
+        }
+
+        /** Trust these certificates instead of the JDK's default trust store; host names are still verified. */
+        public Builder trustManager(TrustManagerFactory trust) {
+            this.trust = trust;
+            return this;
+        }
+
+        /** Trusts any certificate and skips host name verification: for self-signed test servers only. */
+        public Builder insecure(boolean insecure) {
+            this.insecure = insecure;
+            return this;
+        }
+
+        /** Asks for gzip or deflate and decompresses it (default on). */
+        public Builder gzip(boolean gzip) {
+            this.gzip = gzip;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /** From connected (and TLS started) to the first response byte; zero for none. Default 60 s. */
+        public Builder firstByteTimeout(Duration timeout) {
+            this.firstByteTimeout = timeout;
+            return this;
+        }
+
+        /** Longest time without a byte read; zero (the default) for none. */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = timeout;
+            return this;
+        }
+
+        /** The parser's bounds and the kept error body. */
+        public Builder decoderSettings(SseDecoder.Settings settings) {
+            this.decoderSettings = settings;
+            return this;
+        }
+
+        /** Reconnects GET streams that drop; null (the default) never reconnects. */
+        public Builder reconnect(ReconnectPolicy policy) {
+            this.reconnect = policy;
+            return this;
+        }
+
+        /** Queue streams: autoRead off at {@code highWater} queued events, on again at {@code lowWater}. */
+        public Builder waterMarks(int highWater, int lowWater) {
+            this.highWater = highWater;
+            this.lowWater = lowWater;
+            return this;
+        }
+
+        /** Records every connection's plaintext traffic to this pcap file (replayable with {@code sluice replay}). */
+        public Builder capture(Path pcapFile) {
+            this.capture = pcapFile;
+            return this;
+        }
+
+        public SseClient build() {
+            if ((group == null) != (channelType == null)) {
+                throw new IllegalArgumentException("give the event loop group with its channel type");
+            }
+            if (lowWater < 0 || lowWater >= highWater) {
+                throw new IllegalArgumentException("need 0 <= lowWater < highWater, got " + lowWater + ", " + highWater);
+            }
+            return new SseClient(this);
+        }
+    }
+}

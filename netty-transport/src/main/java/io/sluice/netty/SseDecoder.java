@@ -1,0 +1,346 @@
+package io.sluice.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.PrematureChannelClosureException;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import io.sluice.core.SseEvent;
+import io.sluice.core.SseException;
+import io.sluice.core.SseHandler;
+import io.sluice.core.SseParser;
+import io.sluice.core.handoff.OwnedSseEvent;
+
+/**
+ * Turns an HTTP response into Server-Sent Events. Place it after {@code HttpClientCodec} (and an
+ * optional {@code HttpContentDecompressor}); it reads {@link HttpObject}s and fires, in stream order:
+ *
+ * <ul>
+ *   <li>{@code channelRead(OwnedSseEvent)} for each event: owned, so the next handler releases it
+ *       (or passes it on; the pipeline's tail releases what nobody took);</li>
+ *   <li>{@code userEventTriggered(Retry)} for each valid {@code retry} field;</li>
+ *   <li>then exactly one end: {@code userEventTriggered(StreamEnd)} when the response ended on an
+ *       event boundary, or {@code exceptionCaught} with an {@link SseException}:
+ *       {@link SseStatusException} or {@link SseContentTypeException} before the stream,
+ *       {@link SseClosedEarlyException} when the connection or the response ended first,
+ *       {@link SseTimeoutException} on an {@link IdleStateEvent}, {@link SseConnectException}
+ *       when the connection failed before a response, and the parser's
+ *       {@link io.sluice.core.SseBoundExceededException} (after which the channel is closed).</li>
+ * </ul>
+ *
+ * <p>A non-2xx or non-event-stream response's body is kept up to {@code maxErrorBody} bytes (the
+ * rest is counted and dropped) and reported when the response ends. Other exceptions from the
+ * pipeline below (a reset, a TLS failure) are remembered, the channel is closed, and they become
+ * the cause of the typed error reported when it goes inactive. One decoder serves one response;
+ * messages after its end are released unread.
+ */
+public final class SseDecoder extends ChannelInboundHandlerAdapter {
+    /** Default bound on the error body kept for {@link SseResponseException}: 64 KiB. */
+    public static final int DEFAULT_MAX_ERROR_BODY = 64 * 1024;
+
+    private static final AsciiString EVENT_STREAM = AsciiString.cached("text/event-stream");
+
+    /** The stream ended cleanly: the response ended on an event boundary. */
+    public record StreamEnd(long events, long bytes) {
+    }
+
+    /** The server's {@code retry} field: its reconnection time. */
+    public record Retry(long millis) {
+    }
+
+    /**
+     * The parser's bounds, its recovery policy, and how much of a rejected response's body to keep.
+     * With {@code skipOversizedEvents}, a bound error does not end the stream: it is fired as a user
+     * event ({@link io.sluice.core.SseBoundExceededException}) and the stream goes on.
+     */
+    public record Settings(int maxLineLength, int maxEventSize, boolean skipOversizedEvents, int maxErrorBody) {
+        public static final Settings DEFAULTS = new Settings(
+                SseParser.DEFAULT_MAX_LINE_LENGTH, SseParser.DEFAULT_MAX_EVENT_SIZE, false, DEFAULT_MAX_ERROR_BODY);
+    }
+
+    private enum State {
+        AWAIT_RESPONSE,
+        STREAMING,
+        /** Collecting the body of a response that is not an event stream. */
+        REJECTED,
+        DONE
+    }
+
+    private final Settings settings;
+    private final long idleTimeoutMillis;
+
+    private State state = State.AWAIT_RESPONSE;
+    private ChannelHandlerContext ctx;
+    private SseParser parser;
+    private long incompleteTail = -1;
+    /** A bound error the parser reported during the current feed; acted on once feed returns. */
+    private SseException parserError;
+    private Throwable cause;
+
+    private HttpResponse rejected;
+    private ByteBuf errorBody;
+    private long errorBodyBytes;
+
+    /** A decoder with the parser's default bounds, a 64 KiB error body and no idle timeout reporting. */
+    public SseDecoder() {
+        this(Settings.DEFAULTS, 0);
+    }
+
+    /**
+     * @param settings bounds of the parser and of a rejected response's kept body
+     * @param idleTimeoutMillis the reader idle time of an {@code IdleStateHandler} earlier in the
+     *     pipeline, named in the {@link SseTimeoutException} it causes; 0 if there is none
+     */
+    public SseDecoder(Settings settings, long idleTimeoutMillis) {
+        this.settings = settings;
+        this.idleTimeoutMillis = idleTimeoutMillis;
+    }
+
+    /** Events dispatched so far. */
+    public long events() {
+        return parser == null ? 0 : parser.eventsDispatched();
+    }
+
+    /** Event-stream body bytes received so far. */
+    public long bytes() {
+        return parser == null ? 0 : parser.bytesFed();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseState();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof HttpObject)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        try {
+            read((HttpObject) msg);
+        } finally {
+            ReferenceCountUtil.release(msg); // the parser never keeps the caller's buffer
+        }
+    }
+
+    private void read(HttpObject msg) {
+        switch (state) {
+            case AWAIT_RESPONSE:
+                if (msg.decoderResult().isFailure()) {
+                    finish(new SseConnectException("malformed HTTP response", msg.decoderResult().cause()));
+                    return;
+                }
+                if (!(msg instanceof HttpResponse)) {
+                    return; // stray content of an earlier response on the connection
+                }
+                HttpResponse response = (HttpResponse) msg;
+                if (response.status().codeClass() != HttpStatusClass.SUCCESS || !isEventStream(response.headers())) {
+                    rejected = response;
+                    errorBody = ctx.alloc().buffer(Math.min(settings.maxErrorBody(), 1024), settings.maxErrorBody());
+                    state = State.REJECTED;
+                } else {
+                    parser = SseParser.builder()
+                            .allocator(ctx.alloc())
+                            .maxLineLength(settings.maxLineLength())
+                            .maxEventSize(settings.maxEventSize())
+                            .skipOversizedEvents(settings.skipOversizedEvents())
+                            .build(new Sink());
+                    state = State.STREAMING;
+                }
+                if (msg instanceof HttpContent) {
+                    read(msg); // a full response object carries its content too
+                }
+                return;
+            case STREAMING:
+                if (!(msg instanceof HttpContent)) {
+                    return;
+                }
+                if (msg.decoderResult().isFailure()) {
+                    cause = msg.decoderResult().cause();
+                    endStream();
+                    return;
+                }
+                parser.feed(((HttpContent) msg).content());
+                if (parserError != null) {
+                    failOnBound();
+                    return;
+                }
+                if (msg instanceof LastHttpContent) {
+                    endStream();
+                }
+                return;
+            case REJECTED:
+                if (!(msg instanceof HttpContent)) {
+                    return;
+                }
+                ByteBuf content = ((HttpContent) msg).content();
+                errorBodyBytes += content.readableBytes();
+                errorBody.writeBytes(content, content.readerIndex(),
+                        Math.min(content.readableBytes(), errorBody.maxWritableBytes()));
+                if (msg instanceof LastHttpContent || msg.decoderResult().isFailure()) {
+                    finishRejected();
+                }
+                return;
+            case DONE:
+                return;
+            default:
+                throw new IllegalStateException("Unhandled state " + state);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        switch (state) {
+            case AWAIT_RESPONSE:
+                finish(new SseConnectException("connection closed before the response", cause));
+                break;
+            case STREAMING:
+                // HttpClientCodec ends a body that runs to the close with a LastHttpContent, and sends
+                // none for a chunked or sized body cut short: reaching here without one is a cut.
+                if (cause == null) {
+                    cause = new PrematureChannelClosureException("connection closed before the end of the response");
+                }
+                endStream();
+                break;
+            case REJECTED:
+                finishRejected(); // what arrived of the body is enough to say why
+                break;
+            case DONE:
+                break;
+            default:
+                throw new IllegalStateException("Unhandled state " + state);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent && (state == State.STREAMING || state == State.AWAIT_RESPONSE)) {
+            finish(new SseTimeoutException(SseTimeoutException.Kind.IDLE, idleTimeoutMillis, events(), bytes()));
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable error) {
+        if (error instanceof SseException) {
+            // A typed end raised below us (a first-byte timeout): it is this stream's one end.
+            if (state != State.DONE) {
+                releaseState();
+                state = State.DONE;
+            }
+            ctx.fireExceptionCaught(error);
+            return;
+        }
+        // A reset, a TLS failure: it becomes the cause of the typed end reported when the channel closes.
+        if (cause == null) {
+            cause = error;
+        }
+        ctx.close();
+    }
+
+    private void endStream() {
+        parser.end(); // reports the tail through Sink.onEnd, or a bound error through Sink.onError
+        if (parserError != null) {
+            failOnBound();
+            return;
+        }
+        long events = parser.eventsDispatched();
+        long bytes = parser.bytesFed();
+        if (incompleteTail == 0 && cause == null) {
+            releaseState();
+            state = State.DONE;
+            ctx.fireUserEventTriggered(new StreamEnd(events, bytes));
+        } else {
+            finish(new SseClosedEarlyException(events, bytes, Math.max(incompleteTail, 0), cause));
+        }
+    }
+
+    private void failOnBound() {
+        finish(parserError);
+        ctx.close(); // the parser drops everything after a bound error: the rest is not worth reading
+    }
+
+    private void finishRejected() {
+        HttpHeaders headers = new DefaultHttpHeaders().set(rejected.headers());
+        byte[] body = new byte[errorBody.readableBytes()];
+        errorBody.readBytes(body);
+        HttpResponseStatus status = rejected.status();
+        finish(status.codeClass() != HttpStatusClass.SUCCESS
+                ? new SseStatusException(status, headers, body, errorBodyBytes)
+                : new SseContentTypeException(status, headers, body, errorBodyBytes));
+    }
+
+    /** Ends the stream with {@code error}: the one terminal signal this decoder sends. */
+    private void finish(SseException error) {
+        releaseState();
+        state = State.DONE;
+        ctx.fireExceptionCaught(error);
+    }
+
+    private void releaseState() {
+        if (parser != null) {
+            parser.close();
+        }
+        if (errorBody != null) {
+            errorBody.release();
+            errorBody = null;
+        }
+        rejected = null;
+    }
+
+    private static boolean isEventStream(HttpHeaders headers) {
+        String type = headers.get(HttpHeaderNames.CONTENT_TYPE);
+        if (type == null) {
+            return false;
+        }
+        int semi = type.indexOf(';');
+        return EVENT_STREAM.contentEqualsIgnoreCase(semi < 0 ? type.trim() : type.substring(0, semi).trim());
+    }
+
+    /** Receives the parser's views on the event loop and fires owned copies down the pipeline. */
+    private final class Sink implements SseHandler {
+        @Override
+        public void onEvent(SseEvent event) {
+            ctx.fireChannelRead(OwnedSseEvent.copyOf(event, ctx.alloc()));
+        }
+
+        @Override
+        public void onRetry(long millis) {
+            ctx.fireUserEventTriggered(new Retry(millis));
+        }
+
+        @Override
+        public void onError(SseException error) {
+            if (settings.skipOversizedEvents()) {
+                ctx.fireUserEventTriggered(error); // the parser goes on after the next blank line
+            } else if (parserError == null) {
+                parserError = error; // closing the parser inside its own callback is not safe: after feed
+            }
+        }
+
+        @Override
+        public void onEnd(long incompleteTailBytes) {
+            incompleteTail = incompleteTailBytes;
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.sluice.netty;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.sluice.core.SseException;
+import io.sluice.core.handoff.OwnedSseEvent;
+import io.sluice.core.handoff.SseEventQueue;
+
+/**
+ * The last handler of an SSE pipeline when a consumer thread takes the events: offers each
+ * {@link OwnedSseEvent} from {@link SseDecoder} to an {@link SseEventQueue} and ends the queue on
+ * the decoder's {@link SseDecoder.StreamEnd} or error. Backpressure reaches the socket through
+ * {@link #flowControl(Channel)}: autoRead off at the queue's high water, on at its low water.
+ *
+ * <pre>{@code
+ * SseEventQueue queue = new SseEventQueue(1024, 256, SseQueueHandler.flowControl(ch), ch.eventLoop());
+ * ch.pipeline().addLast(new HttpClientCodec(), new HttpContentDecompressor(), new SseDecoder(),
+ *         new SseQueueHandler(queue));
+ * }</pre>
+ */
+public final class SseQueueHandler extends ChannelInboundHandlerAdapter {
+    private final SseEventQueue queue;
+
+    public SseQueueHandler(SseEventQueue queue) {
+        this.queue = queue;
+    }
+
+    /** Flow control for a queue fed from {@code channel}: its autoRead setting. */
+    public static SseEventQueue.FlowControl flowControl(Channel channel) {
+        return new SseEventQueue.FlowControl() {
+            @Override
+            public void pause() {
+                channel.config().setAutoRead(false);
+            }
+
+            @Override
+            public void resume() {
+                channel.config().setAutoRead(true); // also issues the read() that autoRead off skipped
+            }
+        };
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof OwnedSseEvent) {
+            queue.offer((OwnedSseEvent) msg);
+        } else {
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SseDecoder.StreamEnd) {
+            queue.end();
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof SseException) {
+            queue.fail((SseException) cause);
+        } else {
+            queue.fail(new SseConnectException("pipeline failure", cause));
+        }
+        ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        // The decoder has already ended the stream; this covers a pipeline without one.
+        queue.fail(new SseClosedEarlyException(0, 0, 0, null));
+        ctx.fireChannelInactive();
+    }
+}

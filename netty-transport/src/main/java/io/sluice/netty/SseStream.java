@@ -1,0 +1,288 @@
+package io.sluice.netty;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.core.SseException;
+import io.sluice.core.handoff.OwnedSseEvent;
+import io.sluice.core.handoff.SseEventQueue;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One stream opened by an {@link SseClient}: the current connection, the reconnects of a GET, and
+ * the one end. Everything here runs on one event loop, chosen when the stream opens, so the queue
+ * has one producer thread across reconnects. {@link #cancel()} and {@link #close()} may be called
+ * from any thread.
+ */
+public final class SseStream implements AutoCloseable {
+    private final SseClient client;
+    private final SseRequest request;
+    private final EventLoop loop;
+    private final SseListener listener;
+    private final SseEventQueue queue;
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
+
+    // Event loop only.
+    private Channel channel;
+    private SseDecoder decoder;
+    private ScheduledFuture<?> reconnectTask;
+    private boolean paused;
+    private boolean terminated;
+    private String lastEventId = "";
+    private long serverRetryMillis = -1;
+    private int failedAttempts;
+    private boolean connectionDeliveredEvent;
+    private long eventsBefore;
+    private long bytesBefore;
+
+    SseStream(SseClient client, SseRequest request, EventLoop loop, SseListener listener, int highWater, int lowWater) {
+        this.client = client;
+        this.request = request;
+        this.loop = loop;
+        this.listener = listener;
+        this.queue = listener != null ? null : new SseEventQueue(highWater, lowWater, new Flow(), loop);
+    }
+
+    /**
+     * The events of a stream opened with {@link SseClient#openQueue(SseRequest)}, to be taken by
+     * one consumer thread; its end or error comes after the last event. Null for a listener stream.
+     */
+    public SseEventQueue queue() {
+        return queue;
+    }
+
+    /** Completes when the stream ends: normally on a clean end, exceptionally with the typed error. */
+    public CompletionStage<Void> done() {
+        return done;
+    }
+
+    /** The event loop this stream's connections run on. */
+    public EventLoop eventLoop() {
+        return loop;
+    }
+
+    /**
+     * Stops the stream: closes the connection, so the server sees the client leave and stops
+     * generating, and ends the stream with {@link SseCancelledException}. Any thread; idempotent.
+     */
+    public void cancel() {
+        if (loop.isShuttingDown()) {
+            return; // the client is closed: its connections are closed and nothing more arrives
+        }
+        loop.execute(() -> {
+            if (terminated) {
+                return;
+            }
+            terminate(new SseCancelledException(events(), bytes()));
+            if (reconnectTask != null) {
+                reconnectTask.cancel(false);
+            }
+            if (channel != null) {
+                channel.close();
+            }
+        });
+    }
+
+    /** Cancels the stream (if not over) and releases every queued event. Call from the consumer thread. */
+    @Override
+    public void close() {
+        cancel();
+        if (queue != null) {
+            queue.close();
+        }
+    }
+
+    void start() {
+        loop.execute(this::connect);
+    }
+
+    private long events() {
+        return eventsBefore + (decoder == null ? 0 : decoder.events());
+    }
+
+    private long bytes() {
+        return bytesBefore + (decoder == null ? 0 : decoder.bytes());
+    }
+
+    private void connect() {
+        if (terminated) {
+            return;
+        }
+        reconnectTask = null;
+        connectionDeliveredEvent = false;
+        if (decoder != null) {
+            eventsBefore += decoder.events();
+            bytesBefore += decoder.bytes();
+        }
+        decoder = client.newDecoder();
+        Bootstrap bootstrap = client.bootstrap(loop, request, decoder, new StreamHandler(), !paused);
+        ChannelFuture connecting = bootstrap.connect(request.uri().getHost(), request.port());
+        channel = connecting.channel();
+        connecting.addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                failed(new SseConnectException("cannot connect to " + request.uri().getHost() + ':' + request.port(),
+                        f.cause()));
+                return;
+            }
+            if (terminated) {
+                f.channel().close();
+                return;
+            }
+            f.channel().writeAndFlush(httpRequest());
+        });
+    }
+
+    private FullHttpRequest httpRequest() {
+        byte[] body = request.bodyView();
+        FullHttpRequest http = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.target(),
+                body.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+        HttpHeaders headers = http.headers();
+        int port = request.port();
+        boolean defaultPort = port == (request.isTls() ? 443 : 80);
+        headers.set(HttpHeaderNames.HOST, defaultPort ? request.uri().getHost() : request.uri().getHost() + ':' + port);
+        headers.set(HttpHeaderNames.ACCEPT, "text/event-stream");
+        headers.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+        if (client.gzip()) {
+            headers.set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.GZIP_DEFLATE);
+        }
+        if (body.length > 0 || !request.method().equals(HttpMethod.GET)) {
+            HttpUtil.setContentLength(http, body.length);
+        }
+        if (!lastEventId.isEmpty()) {
+            headers.set("Last-Event-ID", lastEventId);
+        }
+        HttpHeaders own = request.headersView();
+        for (String name : own.names()) {
+            headers.set(name, own.getAll(name)); // the caller's headers win over ours
+        }
+        return http;
+    }
+
+    /** A connection ended with {@code error}: reconnect if the policy allows, or end the stream. */
+    private void failed(SseException error) {
+        if (terminated) {
+            return;
+        }
+        ReconnectPolicy policy = client.reconnectPolicy();
+        boolean retryable = error instanceof SseClosedEarlyException || error instanceof SseTimeoutException
+                || error instanceof SseConnectException;
+        if (policy != null && retryable && request.method().equals(HttpMethod.GET)) {
+            failedAttempts = connectionDeliveredEvent ? 1 : failedAttempts + 1;
+            if (failedAttempts <= policy.maxAttempts()) {
+                long delay = policy.delayMillis(failedAttempts, serverRetryMillis);
+                if (listener != null) {
+                    listener.onReconnecting(error, delay);
+                }
+                reconnectTask = loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+                return;
+            }
+        }
+        terminate(error);
+    }
+
+    /** The one end of the stream: null for a clean end. */
+    private void terminate(SseException error) {
+        terminated = true;
+        if (queue != null) {
+            if (error == null) {
+                queue.end();
+            } else {
+                queue.fail(error);
+            }
+        } else if (error == null) {
+            listener.onEnd();
+        } else {
+            listener.onError(error);
+        }
+        if (error == null) {
+            done.complete(null);
+        } else {
+            done.completeExceptionally(error);
+        }
+    }
+
+    /** The last handler of each connection: events to the listener or queue, the decoder's end to the stream. */
+    private final class StreamHandler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof OwnedSseEvent)) {
+                ctx.fireChannelRead(msg);
+                return;
+            }
+            OwnedSseEvent event = (OwnedSseEvent) msg;
+            if (terminated) {
+                event.release(); // cancelled: what still arrives is nobody's
+                return;
+            }
+            lastEventId = event.lastEventId();
+            connectionDeliveredEvent = true;
+            if (queue != null) {
+                queue.offer(event);
+                return;
+            }
+            try {
+                listener.onEvent(event);
+            } finally {
+                event.release();
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SseDecoder.Retry) {
+                serverRetryMillis = ((SseDecoder.Retry) evt).millis();
+                if (listener != null && !terminated) {
+                    listener.onRetry(serverRetryMillis);
+                }
+            } else if (evt instanceof SseDecoder.StreamEnd) {
+                if (!terminated) {
+                    terminate(null);
+                }
+                ctx.close(); // one response per connection: an SSE body is read to its end
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+            failed(cause instanceof SseException ? (SseException) cause
+                    : new SseConnectException("pipeline failure", cause));
+        }
+    }
+
+    /** Backpressure from the queue to whichever connection is current. */
+    private final class Flow implements SseEventQueue.FlowControl {
+        @Override
+        public void pause() {
+            paused = true;
+            if (channel != null) {
+                channel.config().setAutoRead(false);
+            }
+        }
+
+        @Override
+        public void resume() {
+            paused = false;
+            if (channel != null) {
+                channel.config().setAutoRead(true);
+            }
+        }
+    }
+}

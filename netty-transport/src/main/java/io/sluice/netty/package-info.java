@@ -1,0 +1,29 @@
+/**
+ * Server-Sent Events on Netty: {@link io.sluice.netty.SseDecoder}, the handler that turns an HTTP
+ * response into owned events; {@link io.sluice.netty.SseQueueHandler}, which hands them to a
+ * consumer thread through the core's SPSC queue with autoRead backpressure; and
+ * {@link io.sluice.netty.SseClient}, a streaming client built on both.
+ *
+ * <h2>Threading</h2>
+ * Handlers, listeners and each {@link io.sluice.netty.SseStream}'s state run on one channel's event
+ * loop; a stream keeps the same loop across reconnects so its queue has one producer thread. Only
+ * the {@link io.sluice.core.handoff.SseEventQueue} crosses to another thread.
+ *
+ * <h2>Ownership</h2>
+ * <ul>
+ *   <li>{@code SseDecoder} releases every {@code HttpObject} it reads and fires
+ *       {@link io.sluice.core.handoff.OwnedSseEvent}s: the next handler owns each one (the
+ *       pipeline's tail releases those nobody took).</li>
+ *   <li>A listener sees an event during its call only; the client releases it after.</li>
+ *   <li>Queued events are the queue's until polled, then the consumer's; closing the stream
+ *       releases what is still queued.</li>
+ * </ul>
+ *
+ * <h2>Errors</h2>
+ * Each stream ends exactly once: cleanly, or with one {@link io.sluice.core.SseException}:
+ * {@link io.sluice.netty.SseConnectException} (no response),
+ * {@link io.sluice.netty.SseResponseException} (a response that is not an event stream, with its
+ * status, headers and body), or {@link io.sluice.netty.SseStreamException} (after the stream began:
+ * closed early, timed out, cancelled; with the events and bytes received).
+ */
+package io.sluice.netty;

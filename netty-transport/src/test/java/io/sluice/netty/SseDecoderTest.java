@@ -1,0 +1,174 @@
+package io.sluice.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContentDecompressor;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.sluice.core.SseBoundExceededException;
+import io.sluice.core.handoff.OwnedSseEvent;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The decoder behind a real HttpClientCodec in an EmbeddedChannel; every buffer read is released. */
+class SseDecoderTest {
+
+    /** Records what the decoder fires: events as "type|data|id", then its one end. */
+    static final class Ends extends ChannelInboundHandlerAdapter {
+        final List<String> events = new ArrayList<>();
+        final List<Object> ends = new ArrayList<>();
+        final List<Object> userEvents = new ArrayList<>();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            OwnedSseEvent event = (OwnedSseEvent) msg;
+            try {
+                events.add(event.type() + "|" + event.dataAsString() + "|" + event.lastEventId());
+            } finally {
+                event.release();
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SseDecoder.StreamEnd) {
+                ends.add(evt);
+            } else {
+                userEvents.add(evt);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ends.add(cause);
+        }
+    }
+
+    private final Ends ends = new Ends();
+
+    private EmbeddedChannel channel(SseDecoder decoder) {
+        EmbeddedChannel ch = new EmbeddedChannel(new HttpClientCodec(), new HttpContentDecompressor(0), decoder, ends);
+        // The client codec pairs each response with a request: send one, and drop its bytes.
+        ch.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/"));
+        ByteBuf written;
+        while ((written = ch.readOutbound()) != null) {
+            written.release();
+        }
+        return ch;
+    }
+
+    private static ByteBuf bytes(String s) {
+        return Unpooled.copiedBuffer(s, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void chunkedEventStreamFiresOwnedEventsThenOneCleanEnd() {
+        EmbeddedChannel ch = channel(new SseDecoder());
+        ch.writeInbound(bytes(LoopbackServer.SSE_HEADERS_CHUNKED + LoopbackServer.chunk("id: 1\ndata: a\n\nevent: ping\ndata:")));
+        ch.writeInbound(bytes(LoopbackServer.chunk(" b\n\n") + "0\r\n\r\n"));
+        assertEquals(List.of("message|a|1", "ping|b|1"), ends.events);
+        SseDecoder.StreamEnd end = assertInstanceOf(SseDecoder.StreamEnd.class, ends.ends.get(0));
+        assertEquals(2, end.events());
+        assertEquals("id: 1\ndata: a\n\nevent: ping\ndata: b\n\n".length(), end.bytes());
+        ch.finish();
+        assertEquals(1, ends.ends.size(), "exactly one end, even after the close");
+    }
+
+    @Test
+    void lastContentWithAnUnfinishedEventIsClosedEarlyWithTheTail() {
+        EmbeddedChannel ch = channel(new SseDecoder());
+        ch.writeInbound(bytes(LoopbackServer.SSE_HEADERS_CHUNKED + LoopbackServer.chunk("data: a\n\ndata: b") + "0\r\n\r\n"));
+        SseClosedEarlyException error = assertInstanceOf(SseClosedEarlyException.class, ends.ends.get(0));
+        assertEquals(1, error.events());
+        assertEquals("data: b".length(), error.incompleteTailBytes());
+        assertNull(error.getCause());
+        ch.finish();
+    }
+
+    @Test
+    void channelInactiveMidStreamIsClosedEarlyCausedByThePrematureClose() {
+        EmbeddedChannel ch = channel(new SseDecoder());
+        ch.writeInbound(bytes(LoopbackServer.SSE_HEADERS_CHUNKED + LoopbackServer.chunk("data: a\n\n")));
+        ch.finish();
+        SseClosedEarlyException error = assertInstanceOf(SseClosedEarlyException.class, ends.ends.get(0));
+        assertEquals(1, error.events());
+        assertTrue(!error.tailCut());
+        assertEquals(1, ends.ends.size());
+    }
+
+    @Test
+    void rejectedResponseKeepsTheBodyUpToTheBoundAndCountsTheRest() {
+        EmbeddedChannel ch = channel(new SseDecoder(new SseDecoder.Settings(1024, 1024, false, 8), 0));
+        ch.writeInbound(bytes("HTTP/1.1 529 Overloaded\r\ncontent-length: 20\r\n\r\n{\"error\":\"overload\"}"));
+        SseStatusException error = assertInstanceOf(SseStatusException.class, ends.ends.get(0));
+        assertEquals(529, error.status().code());
+        assertEquals("{\"error\"", error.bodyAsString());
+        assertEquals(20, error.bodyBytes());
+        ch.finish();
+    }
+
+    @Test
+    void textEventStreamWithParametersIsAccepted() {
+        EmbeddedChannel ch = channel(new SseDecoder());
+        ch.writeInbound(bytes("HTTP/1.1 200 OK\r\nContent-Type: Text/Event-Stream; charset=utf-8\r\ncontent-length: 9\r\n\r\ndata: x\n\n"));
+        assertEquals(List.of("message|x|"), ends.events);
+        assertInstanceOf(SseDecoder.StreamEnd.class, ends.ends.get(0));
+        ch.finish();
+    }
+
+    @Test
+    void boundExceededEndsTheStreamAndClosesTheChannel() {
+        EmbeddedChannel ch = channel(new SseDecoder(new SseDecoder.Settings(16, 16, false, 1024), 0));
+        ch.writeInbound(bytes(LoopbackServer.SSE_HEADERS_CHUNKED + LoopbackServer.chunk("data: ok\n\ndata: " + "y".repeat(40) + "\n\n")));
+        assertEquals(List.of("message|ok|"), ends.events);
+        assertInstanceOf(SseBoundExceededException.class, ends.ends.get(0));
+        assertTrue(!ch.isOpen());
+        ch.finish();
+        assertEquals(1, ends.ends.size());
+    }
+
+    @Test
+    void skippedOversizedEventIsAUserEventAndTheStreamGoesOn() {
+        EmbeddedChannel ch = channel(new SseDecoder(new SseDecoder.Settings(16, 16, true, 1024), 0));
+        ch.writeInbound(bytes(LoopbackServer.SSE_HEADERS_CHUNKED
+                + LoopbackServer.chunk("data: " + "y".repeat(40) + "\n\ndata: after\n\n") + "0\r\n\r\n"));
+        assertEquals(List.of("message|after|"), ends.events);
+        assertInstanceOf(SseBoundExceededException.class, ends.userEvents.get(0));
+        assertInstanceOf(SseDecoder.StreamEnd.class, ends.ends.get(0));
+        ch.finish();
+    }
+
+    @Test
+    void idleStateEventIsAnIdleTimeoutWithWhatArrived() {
+        EmbeddedChannel ch = channel(new SseDecoder(SseDecoder.Settings.DEFAULTS, 250));
+        ch.writeInbound(bytes(LoopbackServer.SSE_HEADERS_CHUNKED + LoopbackServer.chunk("data: a\n\n")));
+        ch.pipeline().fireUserEventTriggered(IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT);
+        SseTimeoutException error = assertInstanceOf(SseTimeoutException.class, ends.ends.get(0));
+        assertEquals(SseTimeoutException.Kind.IDLE, error.kind());
+        assertEquals(250, error.limitMillis());
+        assertEquals(1, error.events());
+        ch.finish();
+        assertEquals(1, ends.ends.size());
+    }
+
+    @Test
+    void closeBeforeAnyResponseIsAConnectError() {
+        EmbeddedChannel ch = channel(new SseDecoder());
+        ch.finish();
+        assertInstanceOf(SseConnectException.class, ends.ends.get(0));
+    }
+}
