@@ -223,7 +223,10 @@ public final class TcpReassembler {
                     if (b.length < 4) {
                         return null;
                     }
-                    int family = packet.linkType() == 108 ? u32(b, 0) : Math.max(u32(b, 0), Integer.reverseBytes(u32(b, 0)));
+                    int family = u32(b, 0);
+                    if (packet.linkType() == 0 && (family & 0xFFFF) == 0) {
+                        family = Integer.reverseBytes(family); // written by a little-endian host: families are small
+                    }
                     ethertype = family == 2 ? 0x0800 : family == 24 || family == 28 || family == 30 ? 0x86DD : -1;
                     at = 4;
                     break;
