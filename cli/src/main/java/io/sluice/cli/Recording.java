@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
  * in the stream), which is reported after the bytes before it were replayed.
  */
 record Recording(List<TcpStream.Segment> segments, boolean http, long originNanos, String description,
-                 String transport, boolean transportClean, CaptureException problem) {
+                 TcpStream.End end, String transport, boolean transportClean, CaptureException problem) {
 
     private static final byte[] HTTP_PREFIX = "HTTP/1.".getBytes(StandardCharsets.US_ASCII);
 
@@ -71,7 +71,7 @@ record Recording(List<TcpStream.Segment> segments, boolean http, long originNano
         }
         String description = name + ": flow " + chosen.name() + ", " + chosen.segments().size() + " segments";
         return new Recording(chosen.segments(), startsWith(chosen.prefix(HTTP_PREFIX.length), HTTP_PREFIX),
-                origin, description, transport, chosen.end() == TcpStream.End.FIN && problem == null, problem);
+                origin, description, chosen.end(), transport, chosen.end() == TcpStream.End.FIN && problem == null, problem);
     }
 
     /** Every byte of the stream, in order. */

@@ -79,38 +79,11 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new InputException("cannot read " + name + ": " + ReplayCommand.reason(e), e);
         }
-        List<ReplayServer.Write> writes = new ArrayList<>();
-        boolean reset = false;
-        switch (kind) {
-            case PCAP: {
-                Recording r = Recording.fromPcap(bytes, name, flow);
-                if (r.problem() != null) {
-                    err.println("sluice serve: warning: " + r.problem().getMessage() + "; serving what comes before it");
-                }
-                if (!r.http()) {
-                    writes.add(new ReplayServer.Write(0, SSE_HEAD.getBytes(StandardCharsets.US_ASCII)));
-                }
-                long first = r.segments().get(0).timeNanos();
-                for (TcpStream.Segment s : r.segments()) {
-                    writes.add(new ReplayServer.Write(Math.max(0, s.timeNanos() - first), s.data()));
-                }
-                reset = r.transport().startsWith("connection reset");
-                break;
-            }
-            case HTTP:
-                writes.add(new ReplayServer.Write(0, bytes));
-                break;
-            case SSE:
-            case AUTO:
-                writes.add(new ReplayServer.Write(0, SSE_HEAD.getBytes(StandardCharsets.US_ASCII)));
-                writes.add(new ReplayServer.Write(0, bytes));
-                break;
-            default:
-                throw new IllegalStateException("Unhandled input " + kind);
-        }
+        Served served = served(kind, bytes, name, flow, err);
+        List<ReplayServer.Write> writes = served.writes();
         ReplayServer server;
         try {
-            server = ReplayServer.start(host, port, writes, timing, loop, reset);
+            server = ReplayServer.start(host, port, writes, timing, loop, served.reset());
         } catch (RuntimeException e) {
             throw new InputException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
@@ -135,6 +108,48 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         return Sluice.EXIT_OK;
+    }
+
+    /** What serve sends for a recording: its writes, and whether the connection ends with a RST. */
+    record Served(List<ReplayServer.Write> writes, boolean reset) {
+    }
+
+    /**
+     * The writes for {@code bytes}, a recording of {@code kind}: a capture's server stream as its
+     * segments (a problem in the capture is a warning on {@code err}: what comes before it is
+     * served), an HTTP response file as one write, an SSE body behind {@link #SSE_HEAD}.
+     */
+    static Served served(InputKind kind, byte[] bytes, String name, String flow, PrintWriter err) {
+        List<ReplayServer.Write> writes = new ArrayList<>();
+        boolean reset = false;
+        switch (kind) {
+            case PCAP: {
+                Recording r = Recording.fromPcap(bytes, name, flow);
+                if (r.problem() != null) {
+                    err.println("sluice serve: warning: " + r.problem().getMessage() + "; serving what comes before it");
+                }
+                if (!r.http()) {
+                    writes.add(new ReplayServer.Write(0, SSE_HEAD.getBytes(StandardCharsets.US_ASCII)));
+                }
+                long first = r.segments().get(0).timeNanos();
+                for (TcpStream.Segment s : r.segments()) {
+                    writes.add(new ReplayServer.Write(Math.max(0, s.timeNanos() - first), s.data()));
+                }
+                reset = r.end() == TcpStream.End.RST;
+                break;
+            }
+            case HTTP:
+                writes.add(new ReplayServer.Write(0, bytes));
+                break;
+            case SSE:
+            case AUTO:
+                writes.add(new ReplayServer.Write(0, SSE_HEAD.getBytes(StandardCharsets.US_ASCII)));
+                writes.add(new ReplayServer.Write(0, bytes));
+                break;
+            default:
+                throw new IllegalStateException("Unhandled input " + kind);
+        }
+        return new Served(writes, reset);
     }
 
     private static InputKind sniffed(byte[] bytes) throws IOException {
