@@ -152,7 +152,7 @@ final class ReplayCommand implements Callable<Integer> {
                 .build(handler);
         HttpBody body = http ? new HttpBody(parser, writer) : null;
         Progress progress = Progress.onTerminal(spec.commandLine().getErr());
-        Timing pace = timing.fresh();
+        Timing.Pacer pace = timing.pacer();
         String failure = null;
         try {
             ByteBuf read;

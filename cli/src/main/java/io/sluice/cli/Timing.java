@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code --timing}: whether a replay waits out the captured gaps between reads ({@code original}),
  * N times faster ({@code xN}), or not at all ({@code none}). Only inputs with timestamps (pcap)
- * have gaps to reproduce. Deadlines are kept from the first read, so sleeping late never adds up.
+ * have gaps to reproduce. Immutable and shared; each replay paces itself with its own {@link Pacer}.
  */
 final class Timing {
     static final Timing NONE = new Timing(0);
@@ -16,50 +16,50 @@ final class Timing {
 
     /** Capture time is divided by this; 0 means no waiting. */
     private final double speed;
-    private long firstCapture = -1;
-    private long firstWall;
 
     private Timing(double speed) {
         this.speed = speed;
     }
 
-    Timing fresh() {
-        return new Timing(speed);
+    /** A pacer for one replay, on one thread. */
+    Pacer pacer() {
+        return new Pacer();
     }
 
     boolean waits() {
         return speed > 0;
     }
 
-    double speed() {
-        return speed;
-    }
-
-    /** Sleeps until the read captured at {@code captureNanos} is due. */
-    void await(long captureNanos) throws InterruptedException {
-        if (speed <= 0 || captureNanos < 0) {
-            return;
-        }
-        if (firstCapture < 0) {
-            firstCapture = captureNanos;
-            firstWall = System.nanoTime();
-            return;
-        }
-        long due = firstWall + (long) ((captureNanos - firstCapture) / speed);
-        long wait = due - System.nanoTime();
-        if (wait > 0) {
-            TimeUnit.NANOSECONDS.sleep(wait);
-        }
-    }
-
-    /** The delay, from the first read, at which the read captured {@code captureNanos} after it is due. */
+    /** The wall-clock delay for a read captured {@code sinceFirstNanos} after the first one. */
     long delayNanos(long sinceFirstNanos) {
         return speed <= 0 ? 0 : (long) (sinceFirstNanos / speed);
     }
 
+    /** Sleeps each read until it is due. Deadlines are kept from the first read, so sleeping late never adds up. */
+    final class Pacer {
+        private long firstCapture = -1;
+        private long firstWall;
+
+        /** Sleeps until the read captured at {@code captureNanos} is due. */
+        void await(long captureNanos) throws InterruptedException {
+            if (speed <= 0 || captureNanos < 0) {
+                return;
+            }
+            if (firstCapture < 0) {
+                firstCapture = captureNanos;
+                firstWall = System.nanoTime();
+                return;
+            }
+            long wait = firstWall + delayNanos(captureNanos - firstCapture) - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+        }
+    }
+
     @Override
     public String toString() {
-        return speed == 0 ? "none" : speed == 1 ? "original" : "x" + speed;
+        return speed == 0 ? "none" : speed == 1 ? "original" : speed == Math.rint(speed) ? "x" + (long) speed : "x" + speed;
     }
 
     /** Parses {@code none}, {@code original} and {@code xN} (N > 0, a decimal); anything else is bad usage. */
