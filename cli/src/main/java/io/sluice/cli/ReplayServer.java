@@ -3,6 +3,7 @@ package io.sluice.cli;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -69,11 +70,10 @@ final class ReplayServer implements AutoCloseable {
     }
 
     /** A server bound to {@code host:port} (0 picks a free port), already accepting. */
-    static ReplayServer start(String host, int port, List<Write> writes, Timing timing, boolean loop, boolean reset)
-            throws InterruptedException {
+    static ReplayServer start(String host, int port, List<Write> writes, Timing timing, boolean loop, boolean reset) {
         ReplayServer s = new ReplayServer(writes, timing, loop, reset);
         try {
-            s.server = new ServerBootstrap()
+            ChannelFuture bound = new ServerBootstrap()
                     .group(s.boss, s.workers)
                     .channel(NioServerSocketChannel.class)
                     .childOption(ChannelOption.TCP_NODELAY, true) // each captured segment leaves as its own packet
@@ -85,12 +85,25 @@ final class ReplayServer implements AutoCloseable {
                                     s.new Replay());
                         }
                     })
-                    .bind(host, port).sync().channel();
-        } catch (RuntimeException | InterruptedException e) {
+                    .bind(host, port).awaitUninterruptibly();
+            if (!bound.isSuccess()) {
+                throw new BindFailedException(host, port, bound.cause());
+            }
+            s.server = bound.channel();
+        } catch (RuntimeException e) {
             s.close();
             throw e;
         }
         return s;
+    }
+
+    /** The address cannot be listened on (in use, not local, not permitted). */
+    static final class BindFailedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BindFailedException(String host, int port, Throwable cause) {
+            super("cannot listen on " + host + ":" + port, cause);
+        }
     }
 
     int port() {

@@ -84,8 +84,10 @@ final class ServeCommand implements Callable<Integer> {
         ReplayServer server;
         try {
             server = ReplayServer.start(host, port, writes, timing, loop, served.reset());
-        } catch (RuntimeException e) {
-            throw new InputException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        } catch (ReplayServer.BindFailedException e) {
+            Throwable cause = e.getCause();
+            throw new InputException(e.getMessage() + ": " + (cause == null || cause.getMessage() == null
+                    ? String.valueOf(cause) : cause.getMessage()), e);
         }
         Thread hook = new Thread(() -> {
             server.close();

@@ -130,6 +130,17 @@ class ServeTest {
     }
 
     @Test
+    void aPortInUseIsOneLineAndExit1() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            SluiceRunner.Result result = SluiceRunner.run("serve", SAMPLES.resolve("anthropic-text.sse").toString(),
+                    "--port", Integer.toString(taken.getLocalPort()));
+            result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+            assertTrue(result.err().startsWith("sluice serve: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": "),
+                    result.err());
+        }
+    }
+
+    @Test
     void withoutLoopTheServerStopsAfterTheFirstReplay() throws Exception {
         try (ReplayServer server = serve("anthropic-text.sse", Timing.NONE, false)) {
             rawExchange(server.port());
