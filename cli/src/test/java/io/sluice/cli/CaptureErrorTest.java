@@ -3,6 +3,7 @@ package io.sluice.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.GZIPOutputStream;
 
 import static io.sluice.cli.SluiceRunner.SAMPLES;
 import static io.sluice.cli.SluiceRunner.run;
@@ -94,12 +96,12 @@ class CaptureErrorTest {
 
     @Test
     void chunkedGzipHttpErrorBodyIsDecodedForTheMessage() throws IOException {
-        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
-        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
             out.write(utf8(ERROR_BODY));
         }
         byte[] body = gz.toByteArray();
-        java.io.ByteArrayOutputStream http = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream http = new ByteArrayOutputStream();
         http.writeBytes(utf8("HTTP/1.1 529 Overloaded\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\n"
                 + "transfer-encoding: chunked\r\n\r\n" + Integer.toHexString(body.length) + "\r\n"));
         http.writeBytes(body);

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -84,7 +85,7 @@ class SampleFormsTest {
                 SAMPLES.resolve("anthropic-text.pcap").toString());
         result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
         @SuppressWarnings("unchecked")
-        java.util.Map<String, Object> message = (java.util.Map<String, Object>) JsonTree.of(result.out());
+        Map<String, Object> message = (Map<String, Object>) JsonTree.of(result.out());
         assertEquals(Boolean.FALSE, message.get("complete"));
         assertTrue(message.get("error").toString().contains("bound_exceeded"), result.out());
     }

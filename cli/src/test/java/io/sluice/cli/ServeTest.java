@@ -13,6 +13,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.URI;
@@ -131,7 +133,7 @@ class ServeTest {
 
     @Test
     void aPortInUseIsOneLineAndExit1() throws Exception {
-        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             SluiceRunner.Result result = SluiceRunner.run("serve", SAMPLES.resolve("anthropic-text.sse").toString(),
                     "--port", Integer.toString(taken.getLocalPort()));
             result.assertOneLineOnStderr(Sluice.EXIT_INPUT);

@@ -3,6 +3,7 @@ package io.sluice.cli.capture;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 
 /** One end of a TCP connection: an address and a port, written {@code 127.0.0.1:8080} or {@code [::1]:8080}. */
 public record Endpoint(InetAddress address, int port) {
@@ -10,7 +11,7 @@ public record Endpoint(InetAddress address, int port) {
     static Endpoint of(byte[] packet, int addressOffset, int addressLength, int port) {
         try {
             return new Endpoint(InetAddress.getByAddress(
-                    java.util.Arrays.copyOfRange(packet, addressOffset, addressOffset + addressLength)), port);
+                    Arrays.copyOfRange(packet, addressOffset, addressOffset + addressLength)), port);
         } catch (UnknownHostException e) {
             throw new IllegalStateException("an address of 4 or 16 bytes is always accepted", e);
         }
