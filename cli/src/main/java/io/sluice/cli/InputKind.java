@@ -2,16 +2,16 @@ package io.sluice.cli;
 
 import java.util.Locale;
 
-/**
- * What {@code --input} says the input is. Only a raw SSE body for now; {@code http} and
- * {@code pcap} come with the replay reader of design.md section 1, and until then {@code auto}
- * recognises them only to refuse them clearly.
- */
+/** What {@code --input} says the input is. */
 enum InputKind {
     /** Sniffed from the first bytes ({@link InputSniffer}). */
     AUTO,
     /** A raw {@code text/event-stream} body: exactly the bytes the parser is fed. */
-    SSE;
+    SSE,
+    /** A whole HTTP/1.x response as received: status line, headers, body in its transfer and content codings. */
+    HTTP,
+    /** A libpcap or pcapng capture holding the TCP connection that carried an HTTP response. */
+    PCAP;
 
     @Override
     public String toString() {

@@ -5,8 +5,8 @@ import java.io.InputStream;
 import java.util.List;
 
 /**
- * Tells an SSE body from the inputs replay will read later (an HTTP/1.x response, a libpcap or
- * pcapng capture) by their first bytes. It reads only as far as it must: one byte when the input
+ * Tells an SSE body from the other inputs replay and serve read (an HTTP/1.x response, a libpcap
+ * or pcapng capture) by their first bytes ({@code --input auto}). It reads only as far as it must: one byte when the input
  * starts like no signature, so a live stream is not held up; at most the longest signature.
  */
 final class InputSniffer {

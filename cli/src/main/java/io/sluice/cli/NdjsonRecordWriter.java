@@ -28,7 +28,7 @@ import java.io.OutputStream;
  * </pre>
  */
 final class NdjsonRecordWriter implements RecordWriter {
-    private static final JsonFactory FACTORY = new JsonFactoryBuilder()
+    static final JsonFactory FACTORY = new JsonFactoryBuilder()
             // Records are separated by our own LF, not by Jackson's default space between root values.
             .rootValueSeparator((String) null)
             .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)

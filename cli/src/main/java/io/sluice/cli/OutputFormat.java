@@ -3,10 +3,7 @@ package io.sluice.cli;
 import java.io.OutputStream;
 import java.util.Locale;
 
-/**
- * What {@code --format} writes. {@code summary} and {@code message} (design.md section 4) come in
- * later issues.
- */
+/** What {@code --format} writes (design.md section 4). */
 enum OutputFormat {
     /** One JSON object a line: the contract the conformance runner checks. */
     NDJSON {
@@ -20,6 +17,20 @@ enum OutputFormat {
         @Override
         RecordWriter writerOn(OutputStream out) {
             return new TextRecordWriter(out);
+        }
+    },
+    /** One report at the end: counts, timings, gap percentiles, stop reason, how it ended. */
+    SUMMARY {
+        @Override
+        RecordWriter writerOn(OutputStream out) {
+            return new SummaryRecordWriter(out);
+        }
+    },
+    /** The unified final message of the llm module, at the end. */
+    MESSAGE {
+        @Override
+        RecordWriter writerOn(OutputStream out) {
+            return new MessageRecordWriter(out);
         }
     };
 

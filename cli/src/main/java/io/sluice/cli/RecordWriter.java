@@ -1,6 +1,7 @@
 package io.sluice.cli;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpResponse;
 import io.sluice.core.SseBoundExceededException;
 import io.sluice.core.SseEvent;
 
@@ -28,4 +29,31 @@ interface RecordWriter {
 
     /** Pushes everything written so far to the output. */
     void flush();
+
+    /**
+     * The records that follow come from a read captured {@code nanos} after the capture's origin
+     * (the request, else the connection's first packet). Called only for inputs with timestamps.
+     */
+    default void time(long nanos) {
+    }
+
+    /** The captured HTTP response's status line and headers (HTTP and pcap input). */
+    default void httpHead(HttpResponse response) {
+    }
+
+    /** A non-2xx HTTP response and its whole (decoded) body, which was not parsed as SSE. */
+    default void httpError(int status, byte[] body) {
+    }
+
+    /** The transport failed under the stream (a corrupt chunk size, a hole in a capture). */
+    default void transportError(String type, String message) {
+    }
+
+    /**
+     * The replay is over, however it ended (not called when writing itself failed); {@code input}
+     * says what was replayed, {@code transport} how the connection ended. Writers that report
+     * only at the end write here.
+     */
+    default void finish(String input, String transport, boolean transportClean) {
+    }
 }

@@ -1,42 +1,69 @@
 package io.sluice.cli;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.sluice.cli.capture.HttpResponseReader;
+import io.sluice.cli.capture.TcpStream;
 import io.sluice.core.SseException;
 import io.sluice.core.SseParser;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code sluice replay}: feeds a recorded SSE body to an {@link SseParser}, cut into reads as
- * {@code --chunk} says, and writes what the parser reports (design.md section 4).
+ * {@code sluice replay}: feeds a recorded stream to an {@link SseParser}, read by read, and writes
+ * what the parser reports (design.md section 4). The input is a raw SSE body, a whole HTTP/1.x
+ * response (decoded by Netty's client codec, {@link HttpResponseReader}) or a packet capture (the
+ * server's TCP stream reassembled, {@link Recording}, then decoded as HTTP), sniffed unless
+ * {@code --input} says. Problems with the input are reported after the records decoded before
+ * them, as one line and exit status 1.
  */
 @Command(name = "replay",
         mixinStandardHelpOptions = true,
         versionProvider = Sluice.Version.class,
-        description = "Replays a recorded SSE body through the parser and prints what it reports.",
+        description = "Replays a recorded SSE body, HTTP response or packet capture through the parser "
+                + "and prints what it reports.",
         sortOptions = false)
 final class ReplayCommand implements Callable<Integer> {
     private static final String STDIN = "-";
     private static final int INPUT_BUFFER = 1 << 16;
     private static final int OUTPUT_BUFFER = 1 << 16;
+    /** The body of an HTTP error response kept for the message: error bodies are small JSON documents. */
+    private static final int MAX_ERROR_BODY = 1 << 20;
+    /** A replay shows progress on a terminal once it has run this long. */
+    private static final long PROGRESS_AFTER_NANOS = 1_000_000_000L;
+    private static final long PROGRESS_EVERY_NANOS = 250_000_000L;
 
     @ParentCommand
     private Sluice sluice;
 
-    @Parameters(paramLabel = "FILE|-", description = "The SSE body to replay; - reads standard input.")
+    @Spec
+    private CommandSpec spec;
+
+    @Parameters(paramLabel = "FILE|-", description = "The recording to replay; - reads standard input.")
     private String file;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
@@ -45,16 +72,27 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Option(names = "--chunk", paramLabel = "whole|N|random:SEED", converter = Chunking.Converter.class,
             description = {"How the input is cut into reads: at once, N bytes each, or random sizes 1..64 "
-                    + "from SEED. Default: whole for a file; for standard input, each read as it arrives."})
+                    + "from SEED. Default: the captured segments for pcap input, whole for a file; for "
+                    + "standard input, each read as it arrives."})
     private Chunking chunk;
 
     @Option(names = "--comments", description = "Also report comment lines.")
     private boolean comments;
 
     @Option(names = "--input", paramLabel = "KIND", defaultValue = "auto",
-            description = "Input kind: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; auto refuses "
-                    + "HTTP responses and packet captures, not supported yet).")
+            description = "Input kind: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}, sniffed from the first bytes).")
     private InputKind input;
+
+    @Option(names = "--flow", paramLabel = "FROM-TO|[ADDR:]PORT",
+            description = "The TCP stream of a capture to replay: FROM-TO (e.g. 127.0.0.1:8080-127.0.0.1:51234) "
+                    + "or the sender's [ADDR:]PORT. Default: the first stream carrying an HTTP response.")
+    private String flow;
+
+    @Option(names = "--timing", paramLabel = "none|original|xN", converter = Timing.Converter.class,
+            defaultValue = "none",
+            description = "Wait out the captured gaps between reads (pcap input): not at all, as captured, "
+                    + "or N times faster (default: ${DEFAULT-VALUE}).")
+    private Timing timing;
 
     @Option(names = "--max-line-length", paramLabel = "BYTES", converter = ByteCountConverter.class,
             defaultValue = "" + SseParser.DEFAULT_MAX_LINE_LENGTH,
@@ -71,17 +109,28 @@ final class ReplayCommand implements Callable<Integer> {
     private boolean skipOversized;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
         boolean stdin = file.equals(STDIN);
         String name = stdin ? "standard input" : file;
-        // Live standard input (tail -f | sluice replay -) must reach the parser a read at a time.
-        Chunking chunking = chunk != null ? chunk : stdin ? Chunking.AS_READ : Chunking.WHOLE;
         RecordWriter writer = format.writerOn(new BufferedOutputStream(sluice.stdout(), OUTPUT_BUFFER));
         try (InputStream in = new BufferedInputStream(stdin ? unclosable(sluice.stdin()) : open(file), INPUT_BUFFER)) {
-            if (input == InputKind.AUTO) {
-                refuseUnsupported(in, name);
+            InputKind kind = input != InputKind.AUTO ? input : sniffed(in);
+            if (kind == InputKind.PCAP) {
+                Recording recording = Recording.fromPcap(in.readAllBytes(), name, flow);
+                Reads reads = chunk != null
+                        ? new ChunkReads(new ChunkReader(new ByteArrayInputStream(recording.bytes()), chunk))
+                        : new SegmentReads(recording.segments().iterator(), recording.originNanos());
+                replay(reads, recording.http(), writer, timing.waits(), recording.description(),
+                        recording.transport(), recording.transportClean());
+                if (recording.problem() != null) {
+                    throw new InputException(name + ": " + recording.problem().getMessage(), recording.problem());
+                }
+            } else {
+                // Live standard input (tail -f | sluice replay -) must reach the parser a read at a time.
+                Chunking chunking = chunk != null ? chunk : stdin ? Chunking.AS_READ : Chunking.WHOLE;
+                replay(new ChunkReads(new ChunkReader(in, chunking)), kind == InputKind.HTTP, writer, stdin,
+                        name, null, true);
             }
-            replay(new ChunkReader(in, chunking), writer, stdin);
         } catch (IOException e) {
             writer.flush(); // the records before the failure, then the one line about it
             throw new InputException("cannot read " + name + ": " + reason(e), e);
@@ -89,40 +138,250 @@ final class ReplayCommand implements Callable<Integer> {
         return Sluice.EXIT_OK;
     }
 
-    private void replay(ChunkReader reader, RecordWriter writer, boolean flushEachRead) throws IOException {
+    /**
+     * Feeds every read to the parser (through the HTTP decoder when {@code http}), then finishes the
+     * writer and throws what went wrong, after the records before it are out.
+     */
+    private void replay(Reads reads, boolean http, RecordWriter writer, boolean flushEachRead, String description,
+                        String transport, boolean transportClean) throws IOException, InterruptedException {
         ReplayHandler handler = new ReplayHandler(writer, comments);
         SseParser parser = SseParser.builder()
                 .maxLineLength(maxLineLength)
                 .maxEventSize(maxEventSize)
                 .skipOversizedEvents(skipOversized)
                 .build(handler);
+        HttpBody body = http ? new HttpBody(parser, writer) : null;
+        Progress progress = Progress.onTerminal(spec.commandLine().getErr());
+        Timing.Pacer pace = timing.pacer();
+        String failure = null;
         try {
-            ByteBuf chunk;
-            while ((chunk = reader.next()) != null) {
-                try {
-                    parser.feed(chunk);
-                } finally {
-                    chunk.release(); // the parser never keeps the caller's buffer (core package doc)
+            ByteBuf read;
+            long count = 0;
+            while ((read = reads.next()) != null) {
+                long time = reads.time();
+                if (time >= 0) {
+                    try {
+                        pace.await(time);
+                    } catch (InterruptedException e) {
+                        read.release();
+                        throw e;
+                    }
+                    writer.time(time);
+                }
+                if (body != null) {
+                    body.reader.feed(read); // takes ownership
+                } else {
+                    try {
+                        parser.feed(read);
+                    } finally {
+                        read.release(); // the parser never keeps the caller's buffer (core package doc)
+                    }
                 }
                 if (flushEachRead) {
                     writer.flush();
                 }
-                if (handler.firstError() != null && !skipOversized) {
-                    break; // the parser has failed and drops the rest: do not wait for it
+                progress.update(++count, parser.eventsDispatched(), time);
+                if ((handler.firstError() != null && !skipOversized) || (body != null && body.stopped())) {
+                    break; // the parser or the response has failed: do not wait for the rest
                 }
+            }
+            if (body != null) {
+                body.reader.end();
+                failure = body.failure();
+                if (transport == null && !body.reader.complete() && failure == null) {
+                    transport = "the HTTP body ended before its framing said it would (cut mid-chunk)";
+                }
+                transportClean &= body.reader.complete();
             }
             parser.end();
         } finally {
+            progress.clear();
             parser.close(); // releases what the parser holds on the paths that did not reach end()
+            if (body != null) {
+                body.reader.close();
+            }
         }
         if (handler.ended()) {
             writer.end(parser.eventsDispatched(), parser.bytesFed(), handler.incompleteTailBytes());
         }
+        writer.finish(description, transport, transportClean);
         writer.flush();
         SseException error = handler.firstError();
         if (error != null) {
             throw new InputException(handler.errors() == 1 ? error.getMessage()
                     : error.getMessage() + " (and " + (handler.errors() - 1) + " more bound errors)", error);
+        }
+        if (failure != null) {
+            throw new InputException(description + ": " + failure);
+        }
+    }
+
+    /** The HTTP side of a replay: a 2xx SSE response's body goes to the parser; anything else is reported. */
+    private static final class HttpBody implements HttpResponseReader.Listener {
+        private enum Mode { HEAD, SSE, ERROR_BODY, NOT_SSE }
+
+        final HttpResponseReader reader = new HttpResponseReader(this);
+        private final SseParser parser;
+        private final RecordWriter writer;
+        private Mode mode = Mode.HEAD;
+        private HttpResponse head;
+        private final ByteArrayOutputStream errorBody = new ByteArrayOutputStream();
+
+        HttpBody(SseParser parser, RecordWriter writer) {
+            this.parser = parser;
+            this.writer = writer;
+        }
+
+        @Override
+        public void head(HttpResponse response) {
+            head = response;
+            writer.httpHead(response);
+            String type = response.headers().get(HttpHeaderNames.CONTENT_TYPE);
+            if (response.status().codeClass() != HttpStatusClass.SUCCESS) {
+                mode = Mode.ERROR_BODY;
+            } else if (type != null && !type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
+                mode = Mode.NOT_SSE;
+            } else {
+                mode = Mode.SSE;
+            }
+        }
+
+        @Override
+        public void body(ByteBuf content) {
+            switch (mode) {
+                case SSE:
+                    parser.feed(content);
+                    break;
+                case ERROR_BODY:
+                    int keep = Math.min(content.readableBytes(), MAX_ERROR_BODY - errorBody.size());
+                    byte[] bytes = new byte[keep];
+                    content.getBytes(content.readerIndex(), bytes);
+                    errorBody.writeBytes(bytes);
+                    break;
+                case NOT_SSE:
+                case HEAD:
+                    break;
+                default:
+                    throw new IllegalStateException("Unhandled mode " + mode);
+            }
+        }
+
+        boolean stopped() {
+            return mode == Mode.NOT_SSE || reader.failure() != null;
+        }
+
+        /** What went wrong with the response, reported to the writer, as the line to print; null when nothing did. */
+        String failure() {
+            Throwable broken = reader.failure();
+            if (broken != null) {
+                String message = "corrupt HTTP response: " + (broken.getMessage() != null ? broken.getMessage() : broken.toString());
+                writer.transportError("http_decode_error", message);
+                return message;
+            }
+            if (head == null) {
+                return "no HTTP response";
+            }
+            if (mode == Mode.ERROR_BODY) {
+                byte[] bytes = errorBody.toByteArray();
+                writer.httpError(head.status().code(), bytes);
+                String text = new String(bytes, StandardCharsets.UTF_8).strip();
+                return "HTTP error response " + head.status() + (text.isEmpty() ? "" : ": "
+                        + (text.length() > 200 ? text.substring(0, 200) + "..." : text));
+            }
+            if (mode == Mode.NOT_SSE) {
+                return "not an SSE response: content-type " + head.headers().get(HttpHeaderNames.CONTENT_TYPE);
+            }
+            return null;
+        }
+    }
+
+    /** The reads of an input, each owned by the caller, with the capture time of the last one returned. */
+    private interface Reads {
+        ByteBuf next() throws IOException;
+
+        /** Nanoseconds from the capture's origin to the last read returned; -1 when the input has no times. */
+        long time();
+    }
+
+    private static final class ChunkReads implements Reads {
+        private final ChunkReader reader;
+
+        ChunkReads(ChunkReader reader) {
+            this.reader = reader;
+        }
+
+        @Override
+        public ByteBuf next() throws IOException {
+            return reader.next();
+        }
+
+        @Override
+        public long time() {
+            return -1;
+        }
+    }
+
+    private static final class SegmentReads implements Reads {
+        private final Iterator<TcpStream.Segment> segments;
+        private final long origin;
+        private long time = -1;
+
+        SegmentReads(Iterator<TcpStream.Segment> segments, long origin) {
+            this.segments = segments;
+            this.origin = origin;
+        }
+
+        @Override
+        public ByteBuf next() {
+            if (!segments.hasNext()) {
+                return null;
+            }
+            TcpStream.Segment s = segments.next();
+            time = Math.max(0, s.timeNanos() - origin);
+            return Unpooled.wrappedBuffer(s.data());
+        }
+
+        @Override
+        public long time() {
+            return time;
+        }
+    }
+
+    /** One progress line on standard error, rewritten in place: only on a terminal, only once a replay runs long. */
+    private static final class Progress {
+        private final PrintWriter err;
+        private final long start = System.nanoTime();
+        private long last;
+        private boolean shown;
+
+        private Progress(PrintWriter err) {
+            this.err = err;
+        }
+
+        static Progress onTerminal(PrintWriter err) {
+            return new Progress(Terminal.stderrIsTerminal() ? err : null);
+        }
+
+        void update(long reads, long events, long captureNanos) {
+            if (err == null) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (now - start < PROGRESS_AFTER_NANOS || now - last < PROGRESS_EVERY_NANOS) {
+                return;
+            }
+            last = now;
+            shown = true;
+            err.print(String.format(Locale.ROOT, "\r\033[Kreplay: %d reads, %d events%s", reads, events,
+                    captureNanos >= 0 ? String.format(Locale.ROOT, ", capture time %.1f s", captureNanos / 1e9) : ""));
+            err.flush();
+        }
+
+        void clear() {
+            if (shown) {
+                err.print("\r\033[K");
+                err.flush();
+            }
         }
     }
 
@@ -134,16 +393,20 @@ final class ReplayCommand implements Callable<Integer> {
         return Files.newInputStream(path);
     }
 
-    private static void refuseUnsupported(InputStream in, String name) throws IOException {
-        InputSniffer.Sniffed sniffed = InputSniffer.sniff(in);
-        if (sniffed != InputSniffer.Sniffed.SSE) {
-            throw new InputException(name + " looks like " + sniffed.description()
-                    + ": HTTP and pcap input are not supported by this version yet; "
-                    + "give the raw SSE body, or --input sse to read it as SSE anyway");
+    private static InputKind sniffed(InputStream in) throws IOException {
+        switch (InputSniffer.sniff(in)) {
+            case HTTP:
+                return InputKind.HTTP;
+            case PCAP:
+                return InputKind.PCAP;
+            case SSE:
+                return InputKind.SSE;
+            default:
+                throw new IllegalStateException("Unhandled sniffed kind");
         }
     }
 
-    private static String reason(IOException e) {
+    static String reason(IOException e) {
         if (e instanceof NoSuchFileException) {
             return "no such file";
         }

@@ -27,7 +27,7 @@ import java.util.Properties;
         mixinStandardHelpOptions = true,
         versionProvider = Sluice.Version.class,
         description = "Server-Sent Events tools.",
-        subcommands = {ReplayCommand.class, GetCommand.class})
+        subcommands = {ReplayCommand.class, GetCommand.class, ServeCommand.class})
 public final class Sluice implements Runnable {
 
     public static final int EXIT_OK = 0;
@@ -87,7 +87,7 @@ public final class Sluice implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: replay");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: replay, get or serve");
     }
 
     private static int usageError(CommandLine.ParameterException ex, String[] args) {

@@ -1,7 +1,8 @@
 /**
  * The {@code sluice} command line: one picocli top command, {@link io.sluice.cli.Sluice}, and its
- * subcommands ({@code replay} now; {@code serve}, {@code get} and {@code relay} later, each a class
- * of its own listed in {@code Sluice}'s {@code subcommands}).
+ * subcommands ({@code replay} and {@code serve} now; {@code get} and {@code relay} later, each a
+ * class of its own listed in {@code Sluice}'s {@code subcommands}). Recorded inputs (packet captures,
+ * HTTP responses) are read by {@link io.sluice.cli.capture}.
  *
  * <h2>Contract</h2>
  * {@code sluice replay} follows design.md section 4 to the letter: the NDJSON record shapes and key
@@ -18,6 +19,8 @@
  * its record writer. Each chunk of input is a heap buffer from {@code ByteBufAllocator.DEFAULT},
  * owned by the replay loop: it is fed to the parser (which never keeps it) and released right
  * after, on every path. Events, comments and errors reach the record writers as the parser's views
- * and are written out during the callback, never kept.
+ * and are written out during the callback, never kept. {@code serve} is the exception to the one
+ * thread: its connections run on Netty NIO event loops ({@code ReplayServer}), the command's thread
+ * only waits, and a shutdown hook (Ctrl-C) closes the server.
  */
 package io.sluice.cli;

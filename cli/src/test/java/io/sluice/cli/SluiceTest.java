@@ -28,7 +28,16 @@ class SluiceTest {
         SluiceRunner.Result result = run("replay", "--help");
         assertEquals(0, result.exit());
         for (String option : new String[] {"--format", "--chunk", "--comments", "--input", "--max-line-length",
-                "--max-event-size", "--skip-oversized", "FILE|-"}) {
+                "--max-event-size", "--skip-oversized", "--flow", "--timing", "FILE|-"}) {
+            assertTrue(result.out().contains(option), option);
+        }
+    }
+
+    @Test
+    void serveHelpListsItsOptions() {
+        SluiceRunner.Result result = run("serve", "--help");
+        assertEquals(0, result.exit());
+        for (String option : new String[] {"--port", "--host", "--timing", "--loop", "--flow", "FILE"}) {
             assertTrue(result.out().contains(option), option);
         }
     }

@@ -1,0 +1,229 @@
+package io.sluice.cli;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code sluice serve}'s server: answers every HTTP/1.1 request with one recorded response, byte
+ * for byte as captured (status line, headers, transfer and content codings), each captured segment
+ * one write and flush, at its captured delay from the first. Each connection replays on its own
+ * schedule, so clients connected at once each get the whole stream; after it the connection is
+ * closed (reset, when the capture ended in a RST). Without {@code loop} the server stops once the
+ * first replay is done and no client is left; with it, it serves until {@link #close()}.
+ *
+ * <p>Threads: Netty NIO event loops (one accepting, the default number serving); a connection's
+ * replay runs on its own event loop, scheduled one write at a time, the next scheduled only when
+ * the previous write completed, so a slow client holds back its own stream and no other. The
+ * segments are shared, read-only byte arrays, wrapped (not copied) for each write.
+ */
+final class ReplayServer implements AutoCloseable {
+    private static final int MAX_REQUEST_LINE = 8192;
+
+    /** One write of the response: its bytes and its delay from the first write, in capture time. */
+    record Write(long delayNanos, byte[] data) {
+    }
+
+    private final List<Write> writes;
+    private final Timing timing;
+    private final boolean loop;
+    private final boolean reset;
+    private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final AtomicInteger active = new AtomicInteger();
+    private final AtomicLong served = new AtomicLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch done = new CountDownLatch(1);
+    private Channel server;
+
+    private ReplayServer(List<Write> writes, Timing timing, boolean loop, boolean reset) {
+        this.writes = List.copyOf(writes);
+        this.timing = timing;
+        this.loop = loop;
+        this.reset = reset;
+    }
+
+    /** A server bound to {@code host:port} (0 picks a free port), already accepting. */
+    static ReplayServer start(String host, int port, List<Write> writes, Timing timing, boolean loop, boolean reset) {
+        ReplayServer s = new ReplayServer(writes, timing, loop, reset);
+        try {
+            ChannelFuture bound = new ServerBootstrap()
+                    .group(s.boss, s.workers)
+                    .channel(NioServerSocketChannel.class)
+                    .childOption(ChannelOption.TCP_NODELAY, true) // each captured segment leaves as its own packet
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            s.clients.add(ch);
+                            ch.pipeline().addLast(new HttpRequestDecoder(MAX_REQUEST_LINE, MAX_REQUEST_LINE * 2, MAX_REQUEST_LINE),
+                                    s.new Replay());
+                        }
+                    })
+                    .bind(host, port).awaitUninterruptibly();
+            if (!bound.isSuccess()) {
+                throw new BindFailedException(host, port, bound.cause());
+            }
+            s.server = bound.channel();
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    /** The address cannot be listened on (in use, not local, not permitted). */
+    static final class BindFailedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BindFailedException(String host, int port, Throwable cause) {
+            super("cannot listen on " + host + ":" + port, cause);
+        }
+    }
+
+    int port() {
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    /** Connections whose replay ran to its end. */
+    long served() {
+        return served.get();
+    }
+
+    /** Blocks until the server has stopped (closed, or done when not looping). */
+    void awaitStopped() throws InterruptedException {
+        done.await();
+    }
+
+    /** Stops accepting, closes every connection and waits for the event loops to end. Idempotent, any thread. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            done.countDown();
+            return;
+        }
+        try {
+            if (server != null) {
+                server.close().awaitUninterruptibly();
+            }
+            clients.close().awaitUninterruptibly();
+            // Quiet period 0: nothing is left to drain once every channel is closed.
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        } finally {
+            done.countDown();
+        }
+    }
+
+    private void replayEnded(boolean complete) {
+        if (complete) {
+            served.incrementAndGet();
+        }
+        if (active.decrementAndGet() == 0 && !loop && served.get() > 0) {
+            // Not on the event loop: close() waits for the loops to terminate.
+            new Thread(this::close, "sluice-serve-stop").start();
+        }
+    }
+
+    /** One connection: waits for the request to end, then writes the recording on its schedule. */
+    private final class Replay extends ChannelInboundHandlerAdapter {
+        private int next = -1;
+        private long start;
+        private boolean ended;
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            active.incrementAndGet();
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                // The request itself is not looked at: whatever was asked, the recording is the answer.
+                if (msg instanceof LastHttpContent && next < 0) {
+                    next = 0;
+                    start = System.nanoTime();
+                    write(ctx);
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        private void write(ChannelHandlerContext ctx) {
+            if (next == writes.size()) {
+                end(true);
+                if (reset) {
+                    ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0); // close() now sends a RST
+                }
+                ctx.close();
+                return;
+            }
+            Write w = writes.get(next);
+            long wait = start + timing.delayNanos(w.delayNanos()) - System.nanoTime();
+            if (wait > 0) {
+                ctx.executor().schedule(() -> send(ctx, w), wait, TimeUnit.NANOSECONDS);
+            } else {
+                send(ctx, w);
+            }
+        }
+
+        private void send(ChannelHandlerContext ctx, Write w) {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(w.data())).addListener((ChannelFutureListener) f -> {
+                if (f.isSuccess()) {
+                    next++;
+                    write(ctx);
+                } else {
+                    ctx.close();
+                }
+            });
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            end(false);
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // a client that goes away mid-stream is no error of the server's
+        }
+
+        private void end(boolean complete) {
+            if (!ended) {
+                ended = true;
+                replayEnded(complete);
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package io.sluice.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+
+import static io.sluice.cli.SluiceRunner.SAMPLES;
+import static io.sluice.cli.SluiceRunner.run;
+import static io.sluice.cli.SluiceRunner.utf8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A broken recording is one line on standard error and exit status 1, after the records decoded
+ * before the break: a truncated or holed capture, a corrupt chunk size, a response that is not SSE,
+ * an HTTP error response.
+ */
+class CaptureErrorTest {
+    private static final String ERROR_BODY = "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}";
+
+    @TempDir
+    Path dir;
+
+    private Path write(String name, byte[] bytes) throws IOException {
+        Path file = dir.resolve(name);
+        Files.write(file, bytes);
+        return file;
+    }
+
+    private static List<String> recordedEvents(String stem) throws IOException {
+        return Files.readAllLines(SAMPLES.resolve(stem + ".events.ndjson"));
+    }
+
+    @Test
+    void truncatedPcapReplaysTheEventsBeforeTheCutThenOneLineAndExit1() throws IOException {
+        byte[] pcap = Files.readAllBytes(SAMPLES.resolve("anthropic-text.pcap"));
+        Path cut = write("cut.pcap", Arrays.copyOf(pcap, pcap.length * 2 / 3));
+        SluiceRunner.Result result = run("replay", "--format", "ndjson", cut.toString());
+        result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        assertTrue(result.err().startsWith("sluice replay: " + cut + ": truncated pcap: packet "), result.err());
+        List<String> events = result.records("event");
+        assertTrue(events.size() > 10 && events.size() < 55, "some but not all events: " + events.size());
+        assertEquals(recordedEvents("anthropic-text").subList(0, events.size()), events);
+    }
+
+    @Test
+    void corruptChunkSizeReplaysTheEventsBeforeItThenOneLineAndExit1() throws IOException {
+        String http = Files.readString(SAMPLES.resolve("anthropic-text.http"), StandardCharsets.ISO_8859_1);
+        // Corrupt the chunk size line that follows the fifth chunk's data.
+        int at = http.indexOf("\r\n\r\n") + 4;
+        for (int i = 0; i < 5; i++) {
+            int size = Integer.parseInt(http.substring(at, http.indexOf("\r\n", at)).split(";")[0].trim(), 16);
+            at = http.indexOf("\r\n", at) + 2 + size + 2;
+        }
+        String corrupt = http.substring(0, at) + "zz" + http.substring(at);
+        Path file = write("corrupt.http", corrupt.getBytes(StandardCharsets.ISO_8859_1));
+        SluiceRunner.Result result = run("replay", "--format", "ndjson", file.toString());
+        result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        assertTrue(result.err().startsWith("sluice replay: " + file + ": corrupt HTTP response: "), result.err());
+        List<String> events = result.records("event");
+        assertEquals(recordedEvents("anthropic-text").subList(0, events.size()), events);
+    }
+
+    @Test
+    void nonSseResponseIsOneLineAndExit1() throws IOException {
+        Path file = write("json.http", utf8("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"));
+        SluiceRunner.Result result = run("replay", "--format", "ndjson", file.toString());
+        result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        assertEquals("sluice replay: " + file + ": not an SSE response: content-type application/json\n", result.err());
+        assertEquals(List.of(), result.records("event"));
+    }
+
+    @Test
+    void httpErrorResponseIsOneLineAndExit1AndItsMessageCarriesTheBodysError() throws IOException {
+        Path file = write("529.http", utf8("HTTP/1.1 529 Overloaded\r\ncontent-type: application/json\r\n"
+                + "content-length: " + ERROR_BODY.length() + "\r\n\r\n" + ERROR_BODY));
+        SluiceRunner.Result result = run("replay", "--format", "message", file.toString());
+        result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        assertEquals("sluice replay: " + file + ": HTTP error response 529 Overloaded: " + ERROR_BODY + "\n", result.err());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> message = (Map<String, Object>) JsonTree.of(result.out());
+        assertEquals(JsonTree.of("{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}"), message.get("error"));
+        assertEquals(Boolean.FALSE, message.get("complete"));
+        assertEquals(JsonTree.of("0"), message.get("events"));
+        assertEquals(List.of(), message.get("content"));
+    }
+
+    @Test
+    void chunkedGzipHttpErrorBodyIsDecodedForTheMessage() throws IOException {
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+            out.write(utf8(ERROR_BODY));
+        }
+        byte[] body = gz.toByteArray();
+        ByteArrayOutputStream http = new ByteArrayOutputStream();
+        http.writeBytes(utf8("HTTP/1.1 529 Overloaded\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\n"
+                + "transfer-encoding: chunked\r\n\r\n" + Integer.toHexString(body.length) + "\r\n"));
+        http.writeBytes(body);
+        http.writeBytes(utf8("\r\n0\r\n\r\n"));
+        SluiceRunner.Result result = run("replay", "--format", "message", write("529.http", http.toByteArray()).toString());
+        result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        assertTrue(result.out().contains("\"overloaded_error\""), result.out());
+    }
+
+    @Test
+    void captureWithoutAnHttpResponseIsOneLineAndExit1() throws IOException {
+        byte[] pcap = Files.readAllBytes(SAMPLES.resolve("anthropic-text.pcap"));
+        Path headerOnly = write("empty.pcap", Arrays.copyOf(pcap, 24));
+        SluiceRunner.Result result = run("replay", headerOnly.toString());
+        result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        assertEquals("sluice replay: " + headerOnly + ": no TCP stream carrying an HTTP response in 0 packets (no TCP data)\n",
+                result.err());
+    }
+
+    @Test
+    void flowPicksTheStreamAndAnUnknownFlowIsOneLineNamingTheStreams() {
+        String pcap = SAMPLES.resolve("anthropic-text.pcap").toString();
+        SluiceRunner.Result server = run("replay", "--format", "ndjson", "--flow", "127.0.0.1:8080", pcap);
+        assertEquals(0, server.exit(), server.err());
+        assertEquals(55, server.records("event").size());
+        // The client's stream is the request: not SSE, no events.
+        SluiceRunner.Result unknown = run("replay", "--flow", "10.0.0.1:443", pcap);
+        unknown.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        assertTrue(unknown.err().contains("no TCP stream from 10.0.0.1:443")
+                && unknown.err().contains("127.0.0.1:8080-127.0.0.1:"), unknown.err());
+    }
+
+    @Test
+    void badTimingIsBadUsage() {
+        run("replay", "--timing", "x0", SAMPLES.resolve("anthropic-text.pcap").toString()).assertOneLineOnStderr(Sluice.EXIT_USAGE);
+        run("replay", "--timing", "fast", SAMPLES.resolve("anthropic-text.pcap").toString()).assertOneLineOnStderr(Sluice.EXIT_USAGE);
+    }
+}
