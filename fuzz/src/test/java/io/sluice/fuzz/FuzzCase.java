@@ -43,7 +43,7 @@ record FuzzCase(SplitInput split, Limits limits, Feeder feeder, SplitPointProper
         Limits limits = small ? new Limits(maxLine, maxEvent, skip) : new Limits(Limits.DEFAULT.maxLineLength(),
                 Limits.DEFAULT.maxEventSize(), skip);
         return new FuzzCase(new SplitInput(input, cuts(input.length, sizes)), limits,
-                new Feeder(direct, emptyFeeds, true), ending, throwAt, sizes);
+                new Feeder(direct, emptyFeeds, false), ending, throwAt, sizes);
     }
 
     /** Cuts where chunks of the given sizes, repeated in turn, end; no sizes means one feed. */

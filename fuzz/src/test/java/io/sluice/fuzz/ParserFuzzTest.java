@@ -35,10 +35,14 @@ class ParserFuzzTest {
     void noInputCrashesLeaksOrOutgrowsTheBounds(FuzzedDataProvider data) {
         FuzzCase c = FuzzCase.consume(data);
         RecordingAllocator alloc = new RecordingAllocator();
+        RecordingAllocator chunks = RecordingAllocator.untracked();
         String problem = SplitPointProperties.retainsNothingAfterward(c.split(), c.limits(),
-                c.limits().builder().allocator(alloc), c.feeder(), c.ending(), c.throwAt());
+                c.limits().builder().allocator(alloc), c.feeder().withChunksFrom(chunks), c.ending(), c.throwAt());
         if (problem == null && alloc.unreleased() != 0) {
             problem = alloc.unreleased() + " of the parser's " + alloc.allocations() + " buffers are not released";
+        }
+        if (problem == null && chunks.unreleased() != 0) {
+            problem = "the parser kept " + chunks.unreleased() + " of the " + chunks.allocations() + " chunks fed to it";
         }
         if (problem != null) {
             throw new AssertionError(problem + "\n" + c.describe());
