@@ -1,6 +1,7 @@
 package io.sluice.fuzz;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /**
@@ -18,6 +19,8 @@ class ParserFuzzTest {
 
     /** Differential: whatever the cuts and bounds, the parser reports what the model does. */
     @FuzzTest(maxDuration = "10m")
+    @DictionaryEntries({"data:", "data: ", "event:", "id:", "retry:", ":", "\r\n", "\r", "\n", "\n\n",
+            "\uFEFF", "\u0000", "\u20AC", "\uD83D\uDE00", "9223372036854775808"})
     void parserAgreesWithTheModelUnderAnyChunking(FuzzedDataProvider data) {
         FuzzCase c = FuzzCase.consume(data);
         String problem = SplitPointProperties.agreesWithModel(c.split(), c.limits(), c.feeder());
@@ -32,6 +35,8 @@ class ParserFuzzTest {
      * released when it stops, however it stops.
      */
     @FuzzTest(maxDuration = "10m")
+    @DictionaryEntries({"data:", "data: ", "event:", "id:", "retry:", ":", "\r\n", "\r", "\n", "\n\n",
+            "\uFEFF", "\u0000", "\u20AC", "\uD83D\uDE00", "9223372036854775808"})
     void noInputCrashesLeaksOrOutgrowsTheBounds(FuzzedDataProvider data) {
         FuzzCase c = FuzzCase.consume(data);
         RecordingAllocator alloc = new RecordingAllocator();

@@ -267,13 +267,17 @@ class SplitPointProperties {
                 }
                 feeder.feed(parser, in, underBound); // a failed parser ignores further input
             }
-            switch (ending) {
-                case CLOSE -> parser.close();
-                case END_THEN_CLOSE -> {
-                    parser.end();
-                    parser.close();
+            try {
+                switch (ending) {
+                    case CLOSE -> parser.close();
+                    case END_THEN_CLOSE -> {
+                        parser.end();
+                        parser.close();
+                    }
+                    default -> parser.end();
                 }
-                default -> parser.end();
+            } catch (ThrowingHandler.Thrown e) {
+                // onEnd threw: end() must still have let go of everything, checked below.
             }
         } catch (RuntimeException e) {
             return "the parser threw " + describe(e);
@@ -326,6 +330,11 @@ class SplitPointProperties {
         @Override
         public void onError(SseException error) {
             // Skipping parsers go on after a bound error; this handler only fails on callbacks.
+        }
+
+        @Override
+        public void onEnd(long incompleteTailBytes) {
+            call();
         }
     }
 
