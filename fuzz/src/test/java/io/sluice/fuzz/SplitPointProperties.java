@@ -276,8 +276,10 @@ class SplitPointProperties {
                     }
                     default -> parser.end();
                 }
-            } catch (ThrowingHandler.Thrown e) {
-                // onEnd threw: end() must still have let go of everything, checked below.
+            } catch (ThrowingHandler.Thrown | SseBoundExceededException e) {
+                // onEnd threw, or end() met a bound (a stream ending inside a BOM prefix longer than
+                // the line bound) that the handler rethrew: end() must still have let go of
+                // everything, checked below.
             }
         } catch (RuntimeException e) {
             return "the parser threw " + describe(e);
