@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -225,7 +226,7 @@ class SplitPointProperties {
     }
 
     /** How a leak-check try leaves the parser. */
-    private enum Ending { END, CLOSE, END_THEN_CLOSE, HANDLER_THROWS, BOUND_ERROR_RETHROWN }
+    enum Ending { END, CLOSE, END_THEN_CLOSE, HANDLER_THROWS, BOUND_ERROR_RETHROWN }
 
     /**
      * Whatever way the parser stops (end, close, a handler that throws, a bound error the handler
@@ -233,29 +234,52 @@ class SplitPointProperties {
      * failing feed.
      */
     private static String retainsNothingAfterward(SplitInput in, Limits limits, Ending ending, int throwAt) {
+        return retainsNothingAfterward(in, limits, limits.builder(), Feeder.TRACKED, ending, throwAt);
+    }
+
+    /**
+     * As above, for a parser from {@code builder} (configured with {@code limits}) fed by
+     * {@code feeder}; also checks the retained memory after every feed, as {@link #agreesWithModel}
+     * does.
+     */
+    static String retainsNothingAfterward(SplitInput in, Limits limits, SseParser.Builder builder, Feeder feeder,
+                                          Ending ending, int throwAt) {
+        long bound = (long) limits.maxLineLength() + limits.maxEventSize();
         SseHandler handler = switch (ending) {
             case HANDLER_THROWS -> new ThrowingHandler(throwAt);
             case BOUND_ERROR_RETHROWN -> event -> { }; // the default onError rethrows
             default -> new RecordingHandler();
         };
-        SseParser parser = limits.builder().build(handler);
+        SseParser parser = builder.build(handler);
         List<String> problems = new ArrayList<>();
+        Consumer<SseParser> underBound = p -> {
+            if (p.retainedBytes() > bound) {
+                problems.add("retainedBytes " + p.retainedBytes() + " > maxLineLength + maxEventSize = " + bound
+                        + " after " + p.bytesFed() + " bytes");
+            }
+        };
         try {
             try {
-                Feeder.TRACKED.feed(parser, in, p -> { });
+                feeder.feed(parser, in, underBound);
             } catch (ThrowingHandler.Thrown | SseBoundExceededException e) {
                 if (parser.retainedBytes() != 0) {
                     problems.add("after " + e + " the failed parser retains " + parser.retainedBytes() + " bytes");
                 }
-                Feeder.TRACKED.feed(parser, in, p -> { }); // a failed parser ignores further input
+                feeder.feed(parser, in, underBound); // a failed parser ignores further input
             }
-            switch (ending) {
-                case CLOSE -> parser.close();
-                case END_THEN_CLOSE -> {
-                    parser.end();
-                    parser.close();
+            try {
+                switch (ending) {
+                    case CLOSE -> parser.close();
+                    case END_THEN_CLOSE -> {
+                        parser.end();
+                        parser.close();
+                    }
+                    default -> parser.end();
                 }
-                default -> parser.end();
+            } catch (ThrowingHandler.Thrown | SseBoundExceededException e) {
+                // onEnd threw, or end() met a bound (a stream ending inside a BOM prefix longer than
+                // the line bound) that the handler rethrew: end() must still have let go of
+                // everything, checked below.
             }
         } catch (RuntimeException e) {
             return "the parser threw " + describe(e);
@@ -308,6 +332,11 @@ class SplitPointProperties {
         @Override
         public void onError(SseException error) {
             // Skipping parsers go on after a bound error; this handler only fails on callbacks.
+        }
+
+        @Override
+        public void onEnd(long incompleteTailBytes) {
+            call();
         }
     }
 

@@ -114,7 +114,9 @@ final class Tries {
 
     private static String replay(Class<?> suite, String property, long seed, long base) {
         String test = "-Dtest='" + suite.getSimpleName() + "#" + property + "'";
-        return "Replay this try: mvn -pl fuzz verify " + test + " -Dsluice.seed=" + seed + " -Dsluice.tries=1\n"
-                + "Replay the run:  mvn -pl fuzz verify " + test + " -Dsluice.seed=" + base;
+        // -am builds core from source: no Sluice artifact is ever installed for -pl fuzz alone to find.
+        String mvn = "mvn -B -pl fuzz -am verify -Dsurefire.failIfNoSpecifiedTests=false ";
+        return "Replay this try: " + mvn + test + " -Dsluice.seed=" + seed + " -Dsluice.tries=1\n"
+                + "Replay the run:  " + mvn + test + " -Dsluice.seed=" + base;
     }
 }
