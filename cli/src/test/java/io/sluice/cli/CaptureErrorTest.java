@@ -1,5 +1,6 @@
 package io.sluice.cli;
 
+import io.sluice.core.testing.JsonTree;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

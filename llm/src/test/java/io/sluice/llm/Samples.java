@@ -4,18 +4,16 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.sluice.core.SseParser;
 import io.sluice.core.testing.Chunking;
+import io.sluice.core.testing.JsonTree;
 import io.sluice.llm.internal.Json;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /** The shared sample streams, a way to run them through a collector, and a structural JSON comparison. */
 final class Samples {
@@ -76,59 +74,9 @@ final class Samples {
         return collect(input, chunking, MessageCollector.create()).message();
     }
 
-    /**
-     * JSON text read into plain Java values for a structural comparison: objects as sorted maps,
-     * numbers as exact decimals without trailing zeros (so 1.0 equals 1, and no double rounding).
-     */
+    /** JSON text as plain values for a structural comparison (core's test {@link JsonTree}). */
     static Object canonical(String json) {
-        try (JsonParser p = Json.FACTORY.createParser(json)) {
-            p.nextToken();
-            Object value = read(p);
-            if (p.nextToken() != null) {
-                throw new IllegalArgumentException("trailing content after JSON value");
-            }
-            return value;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static Object read(JsonParser p) throws IOException {
-        JsonToken t = p.currentToken();
-        switch (t) {
-            case START_OBJECT: {
-                Map<String, Object> map = new TreeMap<>();
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String name = p.currentName();
-                    p.nextToken();
-                    if (map.put(name, read(p)) != null) {
-                        throw new IllegalArgumentException("duplicate key " + name);
-                    }
-                }
-                return map;
-            }
-            case START_ARRAY: {
-                List<Object> list = new ArrayList<>();
-                while (p.nextToken() != JsonToken.END_ARRAY) {
-                    list.add(read(p));
-                }
-                return list;
-            }
-            case VALUE_STRING:
-                return p.getText();
-            case VALUE_NUMBER_INT:
-            case VALUE_NUMBER_FLOAT:
-                BigDecimal d = new BigDecimal(p.getText()).stripTrailingZeros();
-                return d.signum() == 0 ? BigDecimal.ZERO : d;
-            case VALUE_TRUE:
-                return Boolean.TRUE;
-            case VALUE_FALSE:
-                return Boolean.FALSE;
-            case VALUE_NULL:
-                return null;
-            default:
-                throw new IllegalArgumentException("unexpected token " + t);
-        }
+        return JsonTree.of(json);
     }
 
     /** The keys of the top-level object, in document order. */

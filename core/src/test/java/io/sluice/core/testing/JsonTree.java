@@ -1,4 +1,4 @@
-package io.sluice.cli;
+package io.sluice.core.testing;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,13 +16,13 @@ import java.util.TreeMap;
  * JSON text read into plain values for a structural comparison: objects as sorted maps (key order
  * and layout do not matter), numbers as exact decimals without trailing zeros.
  */
-final class JsonTree {
+public final class JsonTree {
     private static final JsonFactory FACTORY = new JsonFactory();
 
     private JsonTree() {
     }
 
-    static Object of(String json) {
+    public static Object of(String json) {
         try (JsonParser p = FACTORY.createParser(json)) {
             p.nextToken();
             Object value = read(p);
@@ -59,13 +60,14 @@ final class JsonTree {
                 return p.getText();
             case VALUE_NUMBER_INT:
             case VALUE_NUMBER_FLOAT:
-                return p.getDecimalValue().stripTrailingZeros();
+                BigDecimal number = p.getDecimalValue().stripTrailingZeros();
+                return number.signum() == 0 ? BigDecimal.ZERO : number; // 0.0 and 0 are one value
             case VALUE_TRUE:
                 return Boolean.TRUE;
             case VALUE_FALSE:
                 return Boolean.FALSE;
             case VALUE_NULL:
-                return "<null>";
+                return null;
             default:
                 throw new IllegalArgumentException("unexpected token " + t);
         }
