@@ -42,6 +42,7 @@ public final class ResultsTable {
         String json = new String(Files.readAllBytes(Paths.get(args[0])), StandardCharsets.UTF_8);
         List<Object> results = toList(new JsonReader(json).value());
         write(results, System.out);
+        peers(results, System.out);
         ratios(results, System.out);
         if (args.length == 2) {
             latency(Files.readAllLines(Paths.get(args[1]), StandardCharsets.UTF_8), System.out);
@@ -103,6 +104,56 @@ public final class ResultsTable {
                     .append(" | ").append(hasUnits && !Double.isNaN(perUnit) ? format("%,.3f", perUnit) : "—")
                     .append(" |");
             out.println(row);
+        }
+    }
+
+    /**
+     * {@code PeerBenchmark} pivoted, the README's table: a row per contestant, MB/s ± error per
+     * corpus and feed, and the most bytes it allocated per event in any of them.
+     */
+    static void peers(List<Object> results, PrintStream out) {
+        Map<String, Map<String, String>> rows = new LinkedHashMap<>();
+        Map<String, Double> worstPerEvent = new LinkedHashMap<>();
+        Set<String> cases = new LinkedHashSet<>();
+        for (Object result : results) {
+            Map<String, Object> r = toMap(result);
+            String name = name(r);
+            if (!name.startsWith("PeerBenchmark.") || r.get("params") == null) {
+                continue;
+            }
+            String contestant = name.substring("PeerBenchmark.".length());
+            Map<String, Object> params = toMap(r.get("params"));
+            String key = params.get("corpus") + " " + params.get("feed");
+            cases.add(key);
+            Map<String, Object> secondary = secondary(r);
+            double bytes = score(secondary.get("bytes"));
+            rows.computeIfAbsent(contestant, k -> new LinkedHashMap<>())
+                    .put(key, format("%,.0f ± %,.0f", bytes / 1e6, error(secondary.get("bytes")) / 1e6));
+            double events = score(secondary.get("events"));
+            double perEvent = score(secondary.get("gc.alloc.rate.norm")) / (events / score(r.get("primaryMetric")));
+            if (events > 0 && !Double.isNaN(perEvent)) {
+                worstPerEvent.merge(contestant, perEvent, Math::max);
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        out.println();
+        StringBuilder header = new StringBuilder("| contestant (MB/s ± error) |");
+        StringBuilder rule = new StringBuilder("| --- |");
+        for (String c : cases) {
+            header.append(' ').append(c).append(" |");
+            rule.append(" ---: |");
+        }
+        out.println(header.append(" most B/event |"));
+        out.println(rule.append(" ---: |"));
+        for (Map.Entry<String, Map<String, String>> row : rows.entrySet()) {
+            StringBuilder line = new StringBuilder("| ").append(row.getKey()).append(" |");
+            for (String c : cases) {
+                line.append(' ').append(row.getValue().getOrDefault(c, "—")).append(" |");
+            }
+            Double perEvent = worstPerEvent.get(row.getKey());
+            out.println(line.append(' ').append(perEvent == null ? "—" : format("%,.1f", perEvent)).append(" |"));
         }
     }
 
