@@ -22,9 +22,12 @@ import java.util.Set;
  * </pre>
  *
  * <p>One row per benchmark and parameter set: a column per {@code @Param}, then MB/s (the
- * {@code bytes} counter / 1e6, with JMH's 99.9% error), best MB/s (the fastest iteration), events/s (the {@code events} counter),
- * B/op ({@code gc.alloc.rate.norm}, present with {@code -prof gc}) and B/event (B/op divided by
- * events per operation, events/s / ops/s). A missing metric prints as an em dash.
+ * {@code bytes} counter / 1e6, with JMH's 99.9% error), best MB/s (the fastest iteration), what
+ * is counted ({@code events}, or {@code deltas} for {@code LlmBenchmark}) and its rate with JMH's
+ * error, B/op ({@code gc.alloc.rate.norm}, present with {@code -prof gc}) and B per counted item
+ * (B/op divided by items per operation, items/s / ops/s). A missing metric prints as an em dash.
+ * Then, for {@code PeerBenchmark}, Sluice's ratio to the fastest peer and to each limit; and, given
+ * the file {@code LoopbackBenchmark} writes ({@code -Dsluice.latencyOut}), its latency percentiles.
  */
 public final class ResultsTable {
 
@@ -32,12 +35,18 @@ public final class ResultsTable {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 1) {
-            System.err.println("usage: ResultsTable <jmh-result.json>");
+        if (args.length < 1 || args.length > 2) {
+            System.err.println("usage: ResultsTable <jmh-result.json> [<loopback latency file>]");
             System.exit(2);
         }
         String json = new String(Files.readAllBytes(Paths.get(args[0])), StandardCharsets.UTF_8);
-        write(toList(new JsonReader(json).value()), System.out);
+        List<Object> results = toList(new JsonReader(json).value());
+        write(results, System.out);
+        peers(results, System.out);
+        ratios(results, System.out);
+        if (args.length == 2) {
+            latency(Files.readAllLines(Paths.get(args[1]), StandardCharsets.UTF_8), System.out);
+        }
     }
 
     static void write(List<Object> results, PrintStream out) {
@@ -66,33 +75,169 @@ public final class ResultsTable {
             header.append(' ').append(name).append(" |");
             rule.append(" --- |");
         }
-        out.println(header.append(" MB/s ± error | best MB/s | events/s | B/op | B/event |"));
-        out.println(rule.append(" ---: | ---: | ---: | ---: | ---: |"));
+        out.println(header.append(" MB/s ± error | best MB/s | counted | per second ± error | B/op | B/counted |"));
+        out.println(rule.append(" ---: | ---: | --- | ---: | ---: | ---: |"));
         for (Object result : results) {
             Map<String, Object> r = toMap(result);
             Map<String, Object> params = r.get("params") == null ? Map.of() : toMap(r.get("params"));
-            Map<String, Object> secondary = r.get("secondaryMetrics") == null ? Map.of() : toMap(r.get("secondaryMetrics"));
-            String benchmark = (String) r.get("benchmark");
-            benchmark = benchmark.substring(benchmark.lastIndexOf('.', benchmark.lastIndexOf('.') - 1) + 1);
-            StringBuilder row = new StringBuilder("| ").append(benchmark).append(" |");
+            Map<String, Object> secondary = secondary(r);
+            StringBuilder row = new StringBuilder("| ").append(name(r)).append(" |");
             for (String name : paramNames) {
                 Object value = params.get(name);
                 row.append(' ').append(value == null ? "—" : value).append(" |");
             }
+            // What one operation delivers: LLM deltas where counted, else SSE events.
+            String counted = secondary.get("deltas") != null ? "deltas" : "events";
             double ops = score(r.get("primaryMetric"));
             double bytes = score(secondary.get("bytes"));
             double bytesError = error(secondary.get("bytes"));
-            double events = score(secondary.get("events"));
+            double units = score(secondary.get(counted));
+            double unitsError = error(secondary.get(counted));
+            boolean hasUnits = !Double.isNaN(units) && units > 0;
             double perOp = score(secondary.get("gc.alloc.rate.norm"));
-            double perEvent = perOp / (events / ops);
+            double perUnit = perOp / (units / ops);
             row.append(' ').append(Double.isNaN(bytes) ? "—" : format("%,.0f ± %,.0f", bytes / 1e6, bytesError / 1e6))
                     .append(" | ").append(Double.isNaN(bytes) ? "—" : format("%,.0f", best(secondary.get("bytes")) / 1e6))
-                    .append(" | ").append(Double.isNaN(events) ? "—" : format("%,.0f", events))
+                    .append(" | ").append(hasUnits ? counted : "—")
+                    .append(" | ").append(hasUnits ? format("%,.0f ± %,.0f", units, unitsError) : "—")
                     .append(" | ").append(Double.isNaN(perOp) ? "—" : format("%,.0f", perOp))
-                    .append(" | ").append(Double.isNaN(perEvent) ? "—" : format("%,.3f", perEvent))
+                    .append(" | ").append(hasUnits && !Double.isNaN(perUnit) ? format("%,.3f", perUnit) : "—")
                     .append(" |");
             out.println(row);
         }
+    }
+
+    /**
+     * {@code PeerBenchmark} pivoted, the README's table: a row per contestant, MB/s ± error per
+     * corpus and feed, and the most bytes it allocated per event in any of them.
+     */
+    static void peers(List<Object> results, PrintStream out) {
+        Map<String, Map<String, String>> rows = new LinkedHashMap<>();
+        Map<String, Double> worstPerEvent = new LinkedHashMap<>();
+        Set<String> cases = new LinkedHashSet<>();
+        for (Object result : results) {
+            Map<String, Object> r = toMap(result);
+            String name = name(r);
+            if (!name.startsWith("PeerBenchmark.") || r.get("params") == null) {
+                continue;
+            }
+            String contestant = name.substring("PeerBenchmark.".length());
+            Map<String, Object> params = toMap(r.get("params"));
+            String key = params.get("corpus") + " " + params.get("feed");
+            cases.add(key);
+            Map<String, Object> secondary = secondary(r);
+            double bytes = score(secondary.get("bytes"));
+            rows.computeIfAbsent(contestant, k -> new LinkedHashMap<>())
+                    .put(key, format("%,.0f ± %,.0f", bytes / 1e6, error(secondary.get("bytes")) / 1e6));
+            double events = score(secondary.get("events"));
+            double perEvent = score(secondary.get("gc.alloc.rate.norm")) / (events / score(r.get("primaryMetric")));
+            if (events > 0 && !Double.isNaN(perEvent)) {
+                worstPerEvent.merge(contestant, perEvent, Math::max);
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        out.println();
+        StringBuilder header = new StringBuilder("| contestant (MB/s ± error) |");
+        StringBuilder rule = new StringBuilder("| --- |");
+        for (String c : cases) {
+            header.append(' ').append(c).append(" |");
+            rule.append(" ---: |");
+        }
+        out.println(header.append(" most B/event |"));
+        out.println(rule.append(" ---: |"));
+        for (Map.Entry<String, Map<String, String>> row : rows.entrySet()) {
+            StringBuilder line = new StringBuilder("| ").append(row.getKey()).append(" |");
+            for (String c : cases) {
+                line.append(' ').append(row.getValue().getOrDefault(c, "—")).append(" |");
+            }
+            Double perEvent = worstPerEvent.get(row.getKey());
+            out.println(line.append(' ').append(perEvent == null ? "—" : format("%,.1f", perEvent)).append(" |"));
+        }
+    }
+
+    /**
+     * For each corpus and feed of {@code PeerBenchmark}: Sluice's MB/s over the fastest peer's and
+     * over each limit's (the {@code limit*} methods), from the mean scores.
+     */
+    static void ratios(List<Object> results, PrintStream out) {
+        Map<String, Map<String, Double>> byCase = new LinkedHashMap<>();
+        for (Object result : results) {
+            Map<String, Object> r = toMap(result);
+            String name = name(r);
+            if (!name.startsWith("PeerBenchmark.") || r.get("params") == null) {
+                continue;
+            }
+            Map<String, Object> params = toMap(r.get("params"));
+            String key = params.get("corpus") + " " + params.get("feed");
+            byCase.computeIfAbsent(key, k -> new LinkedHashMap<>())
+                    .put(name.substring("PeerBenchmark.".length()), score(secondary(r).get("bytes")));
+        }
+        if (byCase.isEmpty()) {
+            return;
+        }
+        out.println();
+        out.println("| corpus, feed | Sluice MB/s | fastest peer | Sluice / fastest peer | Sluice / SWAR LF scan | Sluice / byte-loop LF scan | Sluice / Netty FIND_LF | Sluice / arraycopy |");
+        out.println("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+        for (Map.Entry<String, Map<String, Double>> e : byCase.entrySet()) {
+            Map<String, Double> mbs = e.getValue();
+            Double sluice = mbs.get("sluice");
+            if (sluice == null) {
+                continue;
+            }
+            String fastest = null;
+            for (Map.Entry<String, Double> peer : mbs.entrySet()) {
+                String name = peer.getKey();
+                if (!name.equals("sluice") && !name.startsWith("limit")
+                        && (fastest == null || peer.getValue() > mbs.get(fastest))) {
+                    fastest = name;
+                }
+            }
+            out.println("| " + e.getKey() + " | " + format("%,.0f", sluice / 1e6)
+                    + " | " + (fastest == null ? "—" : fastest + " " + format("%,.0f", mbs.get(fastest) / 1e6))
+                    + " | " + ratio(sluice, fastest == null ? null : mbs.get(fastest))
+                    + " | " + ratio(sluice, mbs.get("limitSwarLf"))
+                    + " | " + ratio(sluice, mbs.get("limitLfByteLoop"))
+                    + " | " + ratio(sluice, mbs.get("limitNettyFindLf"))
+                    + " | " + ratio(sluice, mbs.get("limitArraycopy")) + " |");
+        }
+    }
+
+    /** The lines {@code LoopbackBenchmark} appends to {@code -Dsluice.latencyOut}, as a table. */
+    static void latency(List<String> lines, PrintStream out) {
+        out.println();
+        out.println("| loopback run | events measured | p50 µs | p99 µs | p99.9 µs | max µs |");
+        out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
+        for (String line : lines) {
+            if (line.isBlank()) {
+                continue;
+            }
+            Map<String, String> fields = new LinkedHashMap<>();
+            for (String field : line.trim().split(" ")) {
+                int eq = field.indexOf('=');
+                if (eq > 0) {
+                    fields.put(field.substring(0, eq), field.substring(eq + 1));
+                }
+            }
+            out.println("| repeats=" + fields.get("repeats") + " flushEvery=" + fields.get("flushEvery")
+                    + " | " + format("%,.0f", Double.parseDouble(fields.get("events")))
+                    + " | " + fields.get("p50_us") + " | " + fields.get("p99_us") + " | " + fields.get("p99.9_us")
+                    + " | " + fields.get("max_us") + " |");
+        }
+    }
+
+    private static String ratio(double a, Double b) {
+        return b == null || b == 0 ? "—" : format("%.2f×", a / b);
+    }
+
+    private static String name(Map<String, Object> r) {
+        String benchmark = (String) r.get("benchmark");
+        return benchmark.substring(benchmark.lastIndexOf('.', benchmark.lastIndexOf('.') - 1) + 1);
+    }
+
+    private static Map<String, Object> secondary(Map<String, Object> r) {
+        return r.get("secondaryMetrics") == null ? Map.of() : toMap(r.get("secondaryMetrics"));
     }
 
     private static String format(String pattern, double value) {

@@ -15,7 +15,13 @@
  *   <li>Ownership: every {@link io.netty.buffer.ByteBuf} a benchmark feeds is made in
  *       {@code @Setup(Level.Trial)}, owned by the benchmark's state, never retained by the parser,
  *       and released in {@code @TearDown}. Parsers are created per invocation and ended in it.</li>
- *   <li>Threading: every state is {@code Scope.Thread}; one benchmark thread per fork.</li>
+ *   <li>Threading: one benchmark thread per fork; states are {@code Scope.Thread}, except
+ *       {@link io.sluice.benchmarks.LoopbackBenchmark}'s, which owns a server and a client event
+ *       loop (one thread each, 127.0.0.1 only) for the trial and shuts both down in teardown.</li>
+ *   <li>Peers ({@link io.sluice.benchmarks.PeerBenchmark}, {@link io.sluice.benchmarks.LlmBenchmark})
+ *       are driven in-process over the same bytes as Sluice; each class's javadoc says how. OkHttp 4
+ *       comes relocated from the {@code benchmarks/okhttp4-relocated} module, so it can share the
+ *       class path with OkHttp 5.</li>
  * </ul>
  */
 package io.sluice.benchmarks;
