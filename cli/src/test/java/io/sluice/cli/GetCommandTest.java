@@ -250,4 +250,22 @@ class GetCommandTest {
         }
         assertTrue(pcap.toFile().length() > 24, "more than the pcap global header");
     }
+
+    /** Issue 8: a production stream captured by the client replays to exactly what the client printed. */
+    @ParameterizedTest
+    @ValueSource(strings = {"anthropic-text", "openai-chat-tools"})
+    void captureWrittenByTheClientReplaysToTheEventsItReceived(String sample, @TempDir Path dir) throws Exception {
+        Path pcap = dir.resolve(sample + ".pcap");
+        byte[] response = Files.readAllBytes(SluiceRunner.SAMPLES.resolve(sample + ".http"));
+        SluiceRunner.Result live;
+        try (CannedServer server = new CannedServer(response)) {
+            live = run("get", "--format", "ndjson", "--capture", pcap.toString(), "-d", "{}", server.url("/"));
+        }
+        assertEquals(Sluice.EXIT_OK, live.exit(), live.err());
+        SluiceRunner.Result replayed = run("replay", "--format", "ndjson", pcap.toString());
+        assertEquals(Sluice.EXIT_OK, replayed.exit(), replayed.err());
+        List<String> events = replayed.outLines().stream().filter(l -> l.startsWith("{\"type\":\"event\"")).toList();
+        assertEquals(live.outLines().stream().filter(l -> l.startsWith("{\"type\":\"event\"")).toList(), events);
+        assertEquals(Files.readAllLines(SluiceRunner.SAMPLES.resolve(sample + ".events.ndjson")), events);
+    }
 }
