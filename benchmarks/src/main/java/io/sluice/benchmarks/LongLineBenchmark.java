@@ -3,7 +3,6 @@ package io.sluice.benchmarks;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.sluice.core.SseParser;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -45,20 +44,6 @@ public class LongLineBenchmark {
     private ByteBuf event;
     private int eventLength;
 
-    /** Per-iteration totals; JMH divides them by the iteration's time. */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Throughput {
-        public long bytes;
-        public long events;
-
-        @Setup(Level.Iteration)
-        public void reset() {
-            bytes = 0;
-            events = 0;
-        }
-    }
-
     @Setup(Level.Trial)
     public void setUp() {
         byte[] bytes = new byte[lineLength + 2];
@@ -76,7 +61,7 @@ public class LongLineBenchmark {
     }
 
     @Benchmark
-    public void longLineFedByteByByte(Throughput throughput, Blackhole blackhole) {
+    public void longLineFedByteByByte(ParserBenchmark.Throughput throughput, Blackhole blackhole) {
         SseParser parser = SseParser.builder()
                 .maxLineLength(2 * lineLength)
                 .maxEventSize(2 * lineLength)
