@@ -9,11 +9,10 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -74,13 +73,10 @@ public final class SseClient implements AutoCloseable {
             group = b.group;
             channelType = b.channelType;
             ownGroup = false;
-        } else if (epollAvailable()) {
-            group = new MultiThreadIoEventLoopGroup(b.threads, EpollIoHandler.newFactory());
-            channelType = EpollSocketChannel.class;
-            ownGroup = true;
         } else {
-            group = new MultiThreadIoEventLoopGroup(b.threads, NioIoHandler.newFactory());
-            channelType = NioSocketChannel.class;
+            boolean epoll = epollAvailable();
+            group = newGroup(b.threads, epoll);
+            channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
             ownGroup = true;
         }
         try {
@@ -126,6 +122,16 @@ public final class SseClient implements AutoCloseable {
         return SseClient.class.getClassLoader()
                 .getResource("META-INF/native/libnetty_transport_native_epoll_" + arch + ".so") != null
                 && Epoll.isAvailable();
+    }
+
+    /**
+     * The 4.1 group classes: 4.2 still ships them (deprecated, as thin wrappers over its
+     * {@code MultiThreadIoEventLoopGroup}), while 4.2's own classes do not exist in 4.1, and the
+     * one jar must run on both lines ({@code -Pnetty41}).
+     */
+    @SuppressWarnings("deprecation")
+    private static EventLoopGroup newGroup(int threads, boolean epoll) {
+        return epoll ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
     }
 
     public static Builder builder() {

@@ -5,9 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -53,7 +51,7 @@ class ReadmeExamplesTest {
 
     @BeforeAll
     static void start() {
-        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        group = TestLoops.nio(1);
     }
 
     @AfterAll

@@ -3,8 +3,6 @@ package io.sluice.netty;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -57,7 +55,7 @@ class SseClientTest {
 
     @BeforeAll
     static void startServerGroup() {
-        serverGroup = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        serverGroup = TestLoops.nio(2);
     }
 
     @AfterAll
@@ -449,7 +447,7 @@ class SseClientTest {
     @Test
     void thousandsOfConcurrentStreamsShareOneSmallEventLoopGroup() throws Exception {
         int streams = 2000;
-        EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        EventLoopGroup clientGroup = TestLoops.nio(2);
         int threadsBefore = Thread.activeCount();
         try (LoopbackServer server = LoopbackServer.start(serverGroup,
                      (ch, request) -> writeAndClose(ch, SSE_HEADERS_CLOSE + "data: 1\n\ndata: 2\n\ndata: 3\n\n"));

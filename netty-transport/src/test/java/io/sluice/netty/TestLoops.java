@@ -1,0 +1,19 @@
+package io.sluice.netty;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+
+/** Event loop groups for the tests' servers and clients, on either Netty line. */
+final class TestLoops {
+    private TestLoops() {
+    }
+
+    /**
+     * NIO with {@code threads} threads. {@code NioEventLoopGroup} is deprecated in 4.2 but is the
+     * only spelling 4.1 knows; the tests run on both lines ({@code -Pnetty41}).
+     */
+    @SuppressWarnings("deprecation")
+    static EventLoopGroup nio(int threads) {
+        return new NioEventLoopGroup(threads);
+    }
+}
