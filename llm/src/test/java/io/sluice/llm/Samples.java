@@ -22,11 +22,8 @@ final class Samples {
             "anthropic-overloaded", "anthropic-max-tokens", "anthropic-truncated", "openai-chat-text",
             "openai-chat-tools", "openai-responses-text", "gemini-text");
 
-    /**
-     * Where the big samples live: {@code ../samples} beside the module (a fresh clone has all shared
-     * samples there), else the shared directory of this workspace.
-     */
-    static final List<Path> LARGE_SAMPLE_DIRS = List.of(Path.of("..", "samples"), Path.of("/work/shared/samples"));
+    /** The repository's samples folder, beside the module: large samples are read from there, not copied. */
+    static final Path REPOSITORY_SAMPLES = Path.of("..", "samples");
 
     private Samples() {
     }
@@ -50,15 +47,13 @@ final class Samples {
         return new String(resource(name + ".expected.json"), java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    /** The directory holding {@code file} among {@link #LARGE_SAMPLE_DIRS}, or null. */
+    /** A sample of the repository's samples folder; fails if it is not there. */
     static Path largeSample(String file) {
-        for (Path dir : LARGE_SAMPLE_DIRS) {
-            Path p = dir.resolve(file);
-            if (Files.isReadable(p)) {
-                return p;
-            }
+        Path p = REPOSITORY_SAMPLES.resolve(file);
+        if (!Files.isReadable(p)) {
+            throw new IllegalStateException("no " + p.toAbsolutePath() + ": the samples folder is part of the repository");
         }
-        return null;
+        return p;
     }
 
     /** Feeds {@code input} to a parser around {@code collector}, cut as {@code chunking} says, and ends it. */
