@@ -9,7 +9,6 @@ import io.sluice.core.internal.EventTypeTable;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -723,6 +722,6 @@ public final class SseParser implements AutoCloseable {
     @Override
     public String toString() {
         return "SseParser{state=" + state + ", fed=" + fedBefore + ", events=" + eventsDispatched
-                + ", lastEventId=" + Arrays.toString(Arrays.copyOf(lastEventId, lastEventIdLength)) + '}';
+                + ", lastEventId=" + Utf8Decoder.decode(lastEventId, 0, lastEventIdLength) + '}';
     }
 }
