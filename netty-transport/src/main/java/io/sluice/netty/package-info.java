@@ -4,7 +4,8 @@
  * consumer thread through the core's SPSC queue with autoRead backpressure; and
  * {@link io.sluice.netty.SseClient}, a streaming client built on both. The server side:
  * {@link io.sluice.netty.SseResponder} answers a request with an event stream and hands the
- * application its {@link io.sluice.netty.SseEmitter}.
+ * application its {@link io.sluice.netty.SseEmitter}; {@link io.sluice.netty.SseReplayBuffer} keeps
+ * recent events so a reconnecting client resumes after its {@code Last-Event-ID}.
  *
  * <h2>Threading</h2>
  * Handlers, listeners and each {@link io.sluice.netty.SseStream}'s state run on one channel's event
