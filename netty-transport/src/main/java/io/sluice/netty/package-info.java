@@ -2,12 +2,16 @@
  * Server-Sent Events on Netty: {@link io.sluice.netty.SseDecoder}, the handler that turns an HTTP
  * response into owned events; {@link io.sluice.netty.SseQueueHandler}, which hands them to a
  * consumer thread through the core's SPSC queue with autoRead backpressure; and
- * {@link io.sluice.netty.SseClient}, a streaming client built on both.
+ * {@link io.sluice.netty.SseClient}, a streaming client built on both. The server side:
+ * {@link io.sluice.netty.SseResponder} answers a request with an event stream and hands the
+ * application its {@link io.sluice.netty.SseEmitter}; {@link io.sluice.netty.SseReplayBuffer} keeps
+ * recent events so a reconnecting client resumes after its {@code Last-Event-ID}.
  *
  * <h2>Threading</h2>
  * Handlers, listeners and each {@link io.sluice.netty.SseStream}'s state run on one channel's event
  * loop; a stream keeps the same loop across reconnects so its queue has one producer thread. Only
- * the {@link io.sluice.core.handoff.SseEventQueue} crosses to another thread.
+ * the {@link io.sluice.core.handoff.SseEventQueue} crosses to another thread, and an
+ * {@code SseEmitter}, whose calls from other threads hop to its channel's loop.
  *
  * <h2>Ownership</h2>
  * <ul>
@@ -17,6 +21,9 @@
  *   <li>A listener sees an event during its call only; the client releases it after.</li>
  *   <li>Queued events are the queue's until polled, then the consumer's; closing the stream
  *       releases what is still queued.</li>
+ *   <li>{@code SseResponder} releases the request it reads; an {@code SseEmitter} encodes each
+ *       write into a buffer it allocates and hands to the pipeline, or allocates none when the
+ *       client is gone.</li>
  * </ul>
  *
  * <h2>Errors</h2>
@@ -24,6 +31,8 @@
  * {@link io.sluice.netty.SseConnectException} (no response),
  * {@link io.sluice.netty.SseResponseException} (a response that is not an event stream, with its
  * status, headers and body), or {@link io.sluice.netty.SseStreamException} (after the stream began:
- * closed early, timed out, cancelled; with the events and bytes received).
+ * closed early, timed out, cancelled; with the events and bytes received). On the server side a
+ * write to a client that went away fails its future with
+ * {@link io.sluice.netty.SseClientGoneException}, with the events and bytes written.
  */
 package io.sluice.netty;

@@ -1,0 +1,214 @@
+package io.sluice.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.core.SseEncoder;
+import io.sluice.core.SseEvent;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The write side of one event stream that an {@link SseResponder} answered: events, comments and
+ * {@code retry} lines, encoded by {@link SseEncoder} straight into a pooled buffer and flushed one
+ * by one (no flush coalescing: it was not measured, so each event reaches the socket at once).
+ *
+ * <p>The body is chunked ({@code transfer-encoding: chunked}) rather than close-delimited, so a
+ * client tells an {@link #end ended} stream (the last chunk) from a dropped one.
+ *
+ * <p>Any thread may call any method: calls from elsewhere hop to the channel's event loop, in
+ * order.
+ *
+ * <p>Heartbeats: a tick every interval writes an empty comment ({@code ":"}) unless anything
+ * was written since the previous tick, so an idle stream hears one between one and two intervals
+ * after its last write, and a busy one never does.
+ *
+ * <p>Every write returns a future that fails with {@link SseClientGoneException} once the
+ * client is gone or the stream ended; nothing is allocated for such a write, so nothing leaks.
+ */
+public final class SseEmitter {
+    private static final String HEARTBEAT = "";
+
+    private final ChannelHandlerContext ctx;
+    private final Channel channel;
+    private final String lastEventId;
+    private final String uri;
+    private final long heartbeatNanos;
+    // Event-loop state below.
+    private boolean ended;
+    private long events;
+    private long bytes;
+    // Set by every write, cleared by each heartbeat tick: a flag, not a clock, so writes read no time.
+    private boolean wroteSinceTick;
+    private ScheduledFuture<?> heartbeat;
+    private volatile Consumer<Boolean> writabilityListener;
+
+    SseEmitter(ChannelHandlerContext ctx, HttpRequest request, long heartbeatNanos) {
+        this.ctx = ctx;
+        this.channel = ctx.channel();
+        this.lastEventId = request.headers().get("last-event-id");
+        this.uri = request.uri();
+        this.heartbeatNanos = heartbeatNanos;
+    }
+
+    void start() {
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+                .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED)
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
+                .set("x-accel-buffering", "no");
+        ctx.writeAndFlush(head);
+        if (heartbeatNanos > 0) {
+            heartbeat = ctx.executor().scheduleAtFixedRate(this::heartbeatDue, heartbeatNanos, heartbeatNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The request's {@code Last-Event-ID} header: where a reconnecting client wants to resume; null if none. */
+    public String lastEventId() {
+        return lastEventId;
+    }
+
+    /** The request target (path and query) this stream answers. */
+    public String uri() {
+        return uri;
+    }
+
+    /** The connection, e.g. for its {@code closeFuture()}. */
+    public Channel channel() {
+        return channel;
+    }
+
+    /** Whether the socket takes more without queueing past the high water mark; a relay stops reading upstream when false. */
+    public boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    /** Called on the event loop with the new writability each time it changes; null to stop. */
+    public void onWritabilityChanged(Consumer<Boolean> listener) {
+        this.writabilityListener = listener;
+    }
+
+    /** Writes one event; see {@link SseEncoder#writeEvent(ByteBuf, String, CharSequence, String)}. */
+    public ChannelFuture event(String type, CharSequence data, String id) {
+        return submit(out -> SseEncoder.writeEvent(out, type, data, id), true, false);
+    }
+
+    /**
+     * Writes a parsed event on, its data copied byte for byte. The event must stay valid until the
+     * write is encoded: call this on this channel's event loop (a relay on the same loop) or pass
+     * an owned event the caller releases after the returned future completes.
+     */
+    public ChannelFuture event(SseEvent event) {
+        return submit(out -> SseEncoder.writeEvent(out, event), true, false);
+    }
+
+    /** Writes a comment, which EventSource ignores. */
+    public ChannelFuture comment(CharSequence text) {
+        return submit(out -> SseEncoder.writeComment(out, text), false, false);
+    }
+
+    /** Tells the client how long to wait before reconnecting. */
+    public ChannelFuture retry(long millis) {
+        return submit(out -> SseEncoder.writeRetry(out, millis), false, false);
+    }
+
+    /**
+     * Writes a last event (an end sentinel such as {@code data: [DONE]}), ends the chunked body and
+     * closes the connection. The future completes when the sentinel is written.
+     */
+    public ChannelFuture end(String type, CharSequence data, String id) {
+        return submit(out -> SseEncoder.writeEvent(out, type, data, id), true, true);
+    }
+
+    /** Ends the body and closes without a sentinel. */
+    public ChannelFuture close() {
+        return submit(null, false, true);
+    }
+
+    private ChannelFuture submit(Consumer<ByteBuf> encode, boolean isEvent, boolean last) {
+        ChannelPromise promise = channel.newPromise();
+        if (ctx.executor().inEventLoop()) {
+            write(encode, isEvent, last, promise);
+        } else {
+            ctx.executor().execute(() -> write(encode, isEvent, last, promise));
+        }
+        return promise;
+    }
+
+    private void write(Consumer<ByteBuf> encode, boolean isEvent, boolean last, ChannelPromise promise) {
+        if (ended || !channel.isActive()) {
+            promise.setFailure(new SseClientGoneException(events, bytes, null));
+            return;
+        }
+        if (encode != null) {
+            ByteBuf out = ctx.alloc().buffer();
+            try {
+                encode.accept(out);
+            } catch (RuntimeException e) {
+                out.release();
+                promise.setFailure(e);
+                return;
+            }
+            bytes += out.readableBytes();
+            if (isEvent) {
+                events++;
+            }
+            long eventsSoFar = events;
+            long bytesSoFar = bytes;
+            ctx.writeAndFlush(new DefaultHttpContent(out)).addListener((ChannelFutureListener) f -> {
+                if (f.isSuccess()) {
+                    promise.setSuccess();
+                } else {
+                    promise.setFailure(new SseClientGoneException(eventsSoFar, bytesSoFar, f.cause()));
+                }
+            });
+        } else {
+            promise.setSuccess();
+        }
+        wroteSinceTick = true;
+        if (last) {
+            ended = true;
+            stopHeartbeat();
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private void heartbeatDue() {
+        if (ended || !channel.isActive()) {
+            return;
+        }
+        if (!wroteSinceTick) {
+            write(out -> SseEncoder.writeComment(out, HEARTBEAT), false, false, channel.newPromise());
+        }
+        wroteSinceTick = false;
+    }
+
+    void stopHeartbeat() {
+        if (heartbeat != null) {
+            heartbeat.cancel(false);
+            heartbeat = null;
+        }
+    }
+
+    void writabilityChanged() {
+        Consumer<Boolean> listener = writabilityListener;
+        if (listener != null) {
+            listener.accept(channel.isWritable());
+        }
+    }
+}

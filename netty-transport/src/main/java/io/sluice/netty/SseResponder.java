@@ -1,0 +1,73 @@
+package io.sluice.netty;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.ReferenceCountUtil;
+
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * Answers the HTTP request it reads (placed after {@code HttpServerCodec}) with an event stream and
+ * hands the application an {@link SseEmitter} for it: the responder owns the connection's
+ * lifecycle (response head, heartbeat, close), the emitter is the application's write side. Two
+ * types because the handler is a pipeline detail while the emitter crosses threads.
+ *
+ * <p>One stream per connection: request bodies are released unread, and a second request on the
+ * same connection is ignored (the first response never ends until the connection closes).
+ */
+public final class SseResponder extends ChannelInboundHandlerAdapter {
+    private final long heartbeatNanos;
+    private final Consumer<SseEmitter> onStream;
+    private SseEmitter emitter;
+
+    /**
+     * @param heartbeat how long the stream may stay idle before a comment is written to keep
+     *     proxies and the client from timing it out; {@link Duration#ZERO} for none
+     * @param onStream called on the event loop with the stream's emitter, after the response head
+     *     is written
+     */
+    public SseResponder(Duration heartbeat, Consumer<SseEmitter> onStream) {
+        if (heartbeat.isNegative()) {
+            throw new IllegalArgumentException("heartbeat must not be negative: " + heartbeat);
+        }
+        this.heartbeatNanos = heartbeat.toNanos();
+        this.onStream = onStream;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof HttpRequest request && emitter == null) {
+                emitter = new SseEmitter(ctx, request, heartbeatNanos);
+                emitter.start();
+                onStream.accept(emitter);
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (emitter != null) {
+            emitter.writabilityChanged();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (emitter != null) {
+            emitter.stopHeartbeat();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // A reset from a vanished client: the emitter's writes report it, the channel just closes.
+        ctx.close();
+    }
+}

@@ -1,0 +1,98 @@
+package io.sluice.netty;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.sluice.core.SseEvent;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The README's server example (in /work/readme-parts/relay.md until README.md takes it), compiled
+ * and run against the module's own client; between {@code // readme:server} and {@code // end}.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ServerReadmeExampleTest {
+    private static EventLoopGroup group;
+
+    @BeforeAll
+    static void start() {
+        group = TestLoops.nio(1);
+    }
+
+    @AfterAll
+    static void stop() {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @Test
+    void serverStreamsResumesAfterLastEventIdAndEndsWithDone() throws Exception {
+        List<String> tokens = List.of("Hel", "lo", ", ", "world");
+        // readme:server
+        Channel server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(
+                                new HttpServerCodec(),
+                                new SseResponder(Duration.ofSeconds(15), emitter -> {
+                                    // A reconnecting EventSource sends the last id it saw: resume after it.
+                                    String last = emitter.lastEventId();
+                                    int from = last == null ? 0 : Integer.parseInt(last) + 1;
+                                    for (int i = from; i < tokens.size(); i++) {
+                                        emitter.event("delta", tokens.get(i), Integer.toString(i));
+                                    }
+                                    emitter.end("done", "[DONE]", null); // writes it, ends the body, closes
+                                }));
+                    }
+                })
+                .bind("127.0.0.1", 0).sync().channel();
+        // end
+        URI uri = URI.create("http://127.0.0.1:" + ((InetSocketAddress) server.localAddress()).getPort() + "/");
+        SseClient client = SseClient.builder().eventLoopGroup(group, NioSocketChannel.class).build();
+        try {
+            List<String> seen = new ArrayList<>();
+            CompletableFuture<Void> ended = new CompletableFuture<>();
+            client.open(SseRequest.get(uri).withHeader("Last-Event-ID", "1"), new SseListener() {
+                @Override
+                public void onEvent(SseEvent event) {
+                    seen.add(event.type() + ":" + event.dataAsString() + ":" + event.lastEventId());
+                }
+
+                @Override
+                public void onEnd() {
+                    ended.complete(null);
+                }
+
+                @Override
+                public void onError(io.sluice.core.SseException error) {
+                    ended.completeExceptionally(error);
+                }
+            });
+            ended.get(10, TimeUnit.SECONDS);
+            assertEquals(List.of("delta:, :2", "delta:world:3", "done:[DONE]:3"), seen);
+        } finally {
+            client.close();
+            server.close().sync();
+        }
+    }
+}
