@@ -8,7 +8,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.sluice.core.SseEvent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,15 +16,14 @@ import org.junit.jupiter.api.Timeout;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
- * The README's server example (in /work/readme-parts/relay.md until README.md takes it), compiled
+ * The README's server example (section "Serving an event stream"), compiled
  * and run against the module's own client; between {@code // readme:server} and {@code // end}.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -70,26 +68,10 @@ class ServerReadmeExampleTest {
         URI uri = URI.create("http://127.0.0.1:" + ((InetSocketAddress) server.localAddress()).getPort() + "/");
         SseClient client = SseClient.builder().eventLoopGroup(group, NioSocketChannel.class).build();
         try {
-            List<String> seen = new ArrayList<>();
-            CompletableFuture<Void> ended = new CompletableFuture<>();
-            client.open(SseRequest.get(uri).withHeader("Last-Event-ID", "1"), new SseListener() {
-                @Override
-                public void onEvent(SseEvent event) {
-                    seen.add(event.type() + ":" + event.dataAsString() + ":" + event.lastEventId());
-                }
-
-                @Override
-                public void onEnd() {
-                    ended.complete(null);
-                }
-
-                @Override
-                public void onError(io.sluice.core.SseException error) {
-                    ended.completeExceptionally(error);
-                }
-            });
-            ended.get(10, TimeUnit.SECONDS);
-            assertEquals(List.of("delta:, :2", "delta:world:3", "done:[DONE]:3"), seen);
+            Recorder seen = new Recorder();
+            client.open(SseRequest.get(uri).withHeader("Last-Event-ID", "1"), seen);
+            assertNull(seen.awaitEnd());
+            assertEquals(List.of("delta|, |2", "delta|world|3", "done|[DONE]|3"), seen.events);
         } finally {
             client.close();
             server.close().sync();

@@ -22,7 +22,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.ByteArrayOutputStream;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -64,36 +63,6 @@ class SseClientTest {
     }
 
     /** Collects a listener stream's events as "type|data|id" and its end. */
-    static class Recorder implements SseListener {
-        final List<String> events = new CopyOnWriteArrayList<>();
-        final List<Long> retries = new CopyOnWriteArrayList<>();
-        final CompletableFuture<SseException> end = new CompletableFuture<>();
-
-        @Override
-        public void onEvent(SseEvent event) {
-            events.add(event.type() + "|" + event.dataAsString() + "|" + event.lastEventId());
-        }
-
-        @Override
-        public void onRetry(long millis) {
-            retries.add(millis);
-        }
-
-        @Override
-        public void onEnd() {
-            end.complete(null);
-        }
-
-        @Override
-        public void onError(SseException error) {
-            end.complete(error);
-        }
-
-        SseException awaitEnd() throws Exception {
-            return end.get(30, TimeUnit.SECONDS);
-        }
-    }
-
     private static SseClient.Builder client() {
         return SseClient.builder().threads(1);
     }

@@ -17,7 +17,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.sluice.core.SseEvent;
 import io.sluice.core.SseParser;
 import io.sluice.core.testing.RecordingHandler;
 import io.sluice.core.testing.SseRecord;
@@ -31,11 +30,9 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -254,26 +251,10 @@ class SseEmitterTest {
         }, "not-the-event-loop").start());
         SseClient client = SseClient.builder().eventLoopGroup(group, io.netty.channel.socket.nio.NioSocketChannel.class).build();
         try {
-            BlockingQueue<String> seen = new LinkedBlockingQueue<>();
-            CompletableFuture<Void> ended = new CompletableFuture<>();
-            client.open(SseRequest.get(uri(server)), new SseListener() {
-                @Override
-                public void onEvent(SseEvent event) {
-                    seen.add(event.type() + "|" + event.dataAsString() + "|" + event.lastEventId());
-                }
-
-                @Override
-                public void onEnd() {
-                    ended.complete(null);
-                }
-
-                @Override
-                public void onError(io.sluice.core.SseException error) {
-                    ended.completeExceptionally(error);
-                }
-            });
-            ended.get(10, TimeUnit.SECONDS);
-            assertEquals(List.of("delta|a\nb|1", "message|c|2", "message|[DONE]|2"), new ArrayList<>(seen));
+            Recorder seen = new Recorder();
+            client.open(SseRequest.get(uri(server)), seen);
+            assertNull(seen.awaitEnd());
+            assertEquals(List.of("delta|a\nb|1", "message|c|2", "message|[DONE]|2"), seen.events);
         } finally {
             client.close();
             server.close().sync();
