@@ -146,6 +146,20 @@ public final class SseClient implements AutoCloseable {
     }
 
     /**
+     * Opens a stream on {@code loop}, a loop of the group this client runs on (built with
+     * {@link Builder#eventLoopGroup}): a relay passes its downstream channel's loop, so the
+     * upstream's events and the downstream's writes run on one thread, with no handoff.
+     */
+    public SseStream open(SseRequest request, EventLoop loop, SseListener listener) {
+        if (loop.parent() != group) {
+            throw new IllegalArgumentException("the event loop is not one of this client's group");
+        }
+        SseStream stream = new SseStream(this, request, loop, listener, highWater, lowWater);
+        stream.start();
+        return stream;
+    }
+
+    /**
      * Opens a stream whose events go to {@link SseStream#queue()}, for one consumer thread to take;
      * when the consumer falls behind, the connection stops reading (high and low water of the builder).
      */

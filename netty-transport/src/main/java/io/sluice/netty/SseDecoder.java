@@ -51,6 +51,13 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
 
     private static final AsciiString EVENT_STREAM = AsciiString.cached("text/event-stream");
 
+    /**
+     * The response was accepted as an event stream: a 2xx {@code text/event-stream} head, fired before
+     * its first event. Its headers are the response's own object, valid while the response is read.
+     */
+    public record Open(HttpResponseStatus status, HttpHeaders headers) {
+    }
+
     /** The stream ended cleanly: the response ended on an event boundary. */
     public record StreamEnd(long events, long bytes) {
     }
@@ -163,6 +170,7 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
                             .skipOversizedEvents(settings.skipOversizedEvents())
                             .build(new Sink());
                     state = State.STREAMING;
+                    ctx.fireUserEventTriggered(new Open(response.status(), response.headers()));
                 }
                 if (msg instanceof HttpContent) {
                     read(msg); // a full response object carries its content too

@@ -52,6 +52,8 @@ public final class SseEmitter {
     private boolean ended;
     private long events;
     private long bytes;
+    // What the client's EventSource holds as its last event ID: an id line is written only to change it.
+    private String clientLastEventId;
     // Set by every write, cleared by each heartbeat tick: a flag, not a clock, so writes read no time.
     private boolean wroteSinceTick;
     private ScheduledFuture<?> heartbeat;
@@ -61,6 +63,7 @@ public final class SseEmitter {
         this.ctx = ctx;
         this.channel = ctx.channel();
         this.lastEventId = request.headers().get("last-event-id");
+        this.clientLastEventId = lastEventId == null ? "" : lastEventId;
         this.uri = request.uri();
         this.heartbeatNanos = heartbeatNanos;
     }
@@ -105,16 +108,24 @@ public final class SseEmitter {
 
     /** Writes one event; see {@link SseEncoder#writeEvent(ByteBuf, String, CharSequence, String)}. */
     public ChannelFuture event(String type, CharSequence data, String id) {
-        return submit(out -> SseEncoder.writeEvent(out, type, data, id), true, false);
+        return submit(out -> writeEvent(out, type, data, id), true, false);
     }
 
     /**
-     * Writes a parsed event on, its data copied byte for byte. The event must stay valid until the
-     * write is encoded: call this on this channel's event loop (a relay on the same loop) or pass
-     * an owned event the caller releases after the returned future completes.
+     * Writes a parsed event on, its data copied byte for byte, with an {@code id} line only when its
+     * last event ID differs from the one the client holds: a relayed stream carries the upstream's
+     * id changes, not an id line per event. The event must stay valid until the write is encoded:
+     * call this on this channel's event loop (a relay on the same loop) or pass an owned event the
+     * caller releases after the returned future completes.
      */
     public ChannelFuture event(SseEvent event) {
-        return submit(out -> SseEncoder.writeEvent(out, event), true, false);
+        return submit(out -> {
+            String id = event.lastEventId();
+            boolean changed = !id.equals(clientLastEventId);
+            SseEncoder.writeEvent(out, event.type(), event.dataBuffer(), event.dataIndex(), event.dataLength(),
+                    changed ? id : null);
+            clientLastEventId = id;
+        }, true, false);
     }
 
     /** Writes a comment, which EventSource ignores. */
@@ -132,7 +143,24 @@ public final class SseEmitter {
      * closes the connection. The future completes when the sentinel is written.
      */
     public ChannelFuture end(String type, CharSequence data, String id) {
-        return submit(out -> SseEncoder.writeEvent(out, type, data, id), true, true);
+        return submit(out -> writeEvent(out, type, data, id), true, true);
+    }
+
+    private void writeEvent(ByteBuf out, String type, CharSequence data, String id) {
+        SseEncoder.writeEvent(out, type, data, id);
+        if (id != null) {
+            clientLastEventId = id;
+        }
+    }
+
+    /** Events written so far (event loop). */
+    long events() {
+        return events;
+    }
+
+    /** Body bytes written so far, before chunk framing (event loop). */
+    long bytes() {
+        return bytes;
     }
 
     /** Ends the body and closes without a sentinel. */

@@ -1,5 +1,7 @@
 package io.sluice.netty;
 
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.sluice.core.SseEvent;
 import io.sluice.core.SseException;
 
@@ -10,6 +12,13 @@ import io.sluice.core.SseException;
  */
 @FunctionalInterface
 public interface SseListener {
+
+    /**
+     * A connection's response was accepted as an event stream (once per connection, so again after
+     * a reconnect), before its first event. The headers are valid during this call only.
+     */
+    default void onOpen(HttpResponseStatus status, HttpHeaders headers) {
+    }
 
     /** An event; valid during this call only (its buffer is released when the call returns). */
     void onEvent(SseEvent event);

@@ -42,7 +42,10 @@ public final class SseStream implements AutoCloseable {
     private Channel channel;
     private SseDecoder decoder;
     private ScheduledFuture<?> reconnectTask;
-    private boolean paused;
+    // Reading stops while either side asks: the queue above its high water, or the caller (a relay
+    // whose downstream is not writable). Two flags, so one side's resume never undoes the other's pause.
+    private boolean queuePaused;
+    private boolean callerPaused;
     private boolean terminated;
     private String lastEventId = "";
     private long serverRetryMillis = -1;
@@ -99,6 +102,40 @@ public final class SseStream implements AutoCloseable {
         });
     }
 
+    /**
+     * Stops reading from the connection (autoRead off) until {@link #resume()}: what is already read
+     * is still delivered, then the server's sends back up in TCP. Holds across reconnects. Any
+     * thread; for a listener stream, whose consumer has no queue to signal with.
+     */
+    public void pause() {
+        onLoop(() -> {
+            callerPaused = true;
+            applyAutoRead();
+        });
+    }
+
+    /** Reads again after {@link #pause()} (unless the queue, too, is above its high water). Any thread. */
+    public void resume() {
+        onLoop(() -> {
+            callerPaused = false;
+            applyAutoRead();
+        });
+    }
+
+    private void onLoop(Runnable task) {
+        if (loop.inEventLoop()) {
+            task.run();
+        } else if (!loop.isShuttingDown()) {
+            loop.execute(task);
+        }
+    }
+
+    private void applyAutoRead() {
+        if (channel != null) {
+            channel.config().setAutoRead(!(queuePaused || callerPaused));
+        }
+    }
+
     /** Cancels the stream (if not over) and releases every queued event. Call from the consumer thread. */
     @Override
     public void close() {
@@ -131,7 +168,7 @@ public final class SseStream implements AutoCloseable {
             bytesBefore += decoder.bytes();
         }
         decoder = client.newDecoder();
-        Bootstrap bootstrap = client.bootstrap(loop, request, decoder, new StreamHandler(), !paused);
+        Bootstrap bootstrap = client.bootstrap(loop, request, decoder, new StreamHandler(), !(queuePaused || callerPaused));
         ChannelFuture connecting = bootstrap.connect(request.uri().getHost(), request.port());
         channel = connecting.channel();
         connecting.addListener((ChannelFuture f) -> {
@@ -245,7 +282,12 @@ public final class SseStream implements AutoCloseable {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof SseDecoder.Retry) {
+            if (evt instanceof SseDecoder.Open) {
+                if (listener != null && !terminated) {
+                    SseDecoder.Open open = (SseDecoder.Open) evt;
+                    listener.onOpen(open.status(), open.headers());
+                }
+            } else if (evt instanceof SseDecoder.Retry) {
                 serverRetryMillis = ((SseDecoder.Retry) evt).millis();
                 if (listener != null && !terminated) {
                     listener.onRetry(serverRetryMillis);
@@ -271,18 +313,14 @@ public final class SseStream implements AutoCloseable {
     private final class Flow implements SseEventQueue.FlowControl {
         @Override
         public void pause() {
-            paused = true;
-            if (channel != null) {
-                channel.config().setAutoRead(false);
-            }
+            queuePaused = true;
+            applyAutoRead();
         }
 
         @Override
         public void resume() {
-            paused = false;
-            if (channel != null) {
-                channel.config().setAutoRead(true);
-            }
+            queuePaused = false;
+            applyAutoRead();
         }
     }
 }

@@ -1,0 +1,332 @@
+package io.sluice.netty;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.ReferenceCountUtil;
+import io.sluice.core.SseBoundExceededException;
+import io.sluice.core.SseEvent;
+import io.sluice.core.SseException;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * A gateway's relay: every request it reads (after {@code HttpServerCodec} and, for request bodies,
+ * an {@code HttpObjectAggregator}) opens one upstream stream with the {@link SseClient}, and that
+ * stream's events are written to the requesting client the moment they are parsed, each flushed.
+ *
+ * <p>Nothing buffers on the way, and nothing grows:
+ * <ul>
+ *   <li>The upstream stream runs on the downstream channel's event loop, so an event goes from the
+ *       upstream's parser to the downstream socket on one thread: its data bytes are copied once,
+ *       into the downstream's pooled buffer (no String is made, no event is queued).</li>
+ *   <li>When the downstream socket stops taking bytes (not writable: its outbound buffer passed the
+ *       channel's write high water mark) the upstream stops reading, and reads again when it drains.
+ *       A slow reader holds at most the high water mark plus one upstream read.</li>
+ *   <li>When the downstream goes away, the upstream request is cancelled (its connection closed),
+ *       so the provider stops generating.</li>
+ *   <li>An upstream failure (connect, status, timeout, cut, oversize event) becomes a last event,
+ *       {@code event: error} with a JSON body a browser can read, and the response ends.</li>
+ * </ul>
+ *
+ * <p>The downstream answer is {@code 200 text/event-stream} at once, before the upstream answers,
+ * so a browser's {@code EventSource} opens without waiting; an upstream refusal arrives as the
+ * error event. One stream per connection, as {@link SseResponder}.
+ *
+ * <p>The client must run on the server's event loop group ({@link SseClient.Builder#eventLoopGroup}).
+ * Sharable: one relay serves every connection; each gets its own {@code Leg} in its pipeline.
+ */
+@ChannelHandler.Sharable
+public final class SseRelay extends ChannelInboundHandlerAdapter {
+    private final SseClient client;
+    private final Function<FullHttpRequest, SseRequest> upstream;
+    private final long heartbeatNanos;
+    private final Consumer<Outcome> onDone;
+
+    /**
+     * What happened to one relayed stream, for an access log.
+     *
+     * @param upstreamStatus the upstream's HTTP status (of its last connection), 0 when none answered
+     * @param events events written downstream, the error event included
+     * @param bytes body bytes written downstream
+     * @param firstEventNanos from the request to the first event written downstream; -1 if none
+     * @param totalNanos from the request to the stream's end
+     * @param error why the upstream failed; null when it ended cleanly or the client left first
+     * @param clientGone the downstream client went away before the upstream ended
+     */
+    public record Outcome(String method, String uri, int upstreamStatus, long events, long bytes,
+                          long firstEventNanos, long totalNanos, SseException error, boolean clientGone) {
+    }
+
+    private SseRelay(Builder b) {
+        this.client = b.client;
+        this.upstream = b.upstream;
+        this.heartbeatNanos = b.heartbeat.toNanos();
+        this.onDone = b.onDone;
+    }
+
+    /**
+     * @param client runs the upstream streams; built on the server's event loop group
+     * @param upstream the upstream request for a downstream one (its body, if any, aggregated);
+     *     called on the event loop, must not block. An exception it throws is answered with an error event.
+     */
+    public static Builder builder(SseClient client, Function<FullHttpRequest, SseRequest> upstream) {
+        return new Builder(client, upstream);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof HttpRequest)) {
+            ReferenceCountUtil.release(msg); // a body part without an aggregator: a GET relay never needs it
+            return;
+        }
+        Leg leg = new Leg(System.nanoTime(), (HttpRequest) msg);
+        ctx.pipeline().replace(this, "sse-relay-leg", leg);
+        leg.start(msg);
+    }
+
+    /**
+     * The JSON body of the error event for {@code error}, shaped as the providers shape theirs
+     * ({@code {"type":"error","error":{"type":...,"message":...}}}) so one browser handler reads
+     * both; a status error adds {@code status} and the upstream's body as text.
+     */
+    static String errorJson(Throwable error) {
+        StringBuilder json = new StringBuilder(128).append("{\"type\":\"error\",\"error\":{\"type\":\"")
+                .append(errorType(error)).append("\",\"message\":");
+        appendString(json, String.valueOf(error.getMessage()));
+        if (error instanceof SseResponseException response) {
+            json.append(",\"status\":").append(response.status().code()).append(",\"body\":");
+            appendString(json, response.bodyAsString());
+        }
+        return json.append("}}").toString();
+    }
+
+    private static String errorType(Throwable error) {
+        if (error instanceof SseStatusException) {
+            return "upstream_status";
+        } else if (error instanceof SseContentTypeException) {
+            return "upstream_not_event_stream";
+        } else if (error instanceof SseConnectException) {
+            return "upstream_unreachable";
+        } else if (error instanceof SseTimeoutException) {
+            return "upstream_timeout";
+        } else if (error instanceof SseClosedEarlyException) {
+            return "upstream_closed_early";
+        } else if (error instanceof SseBoundExceededException) {
+            return "event_too_large";
+        }
+        return "relay_failed";
+    }
+
+    /**
+     * A JSON string literal. Written here rather than with jackson-core: the transport depends on
+     * Netty alone, and one string per failed stream is all the JSON it writes.
+     */
+    private static void appendString(StringBuilder json, String s) {
+        json.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> json.append("\\\"");
+                case '\\' -> json.append("\\\\");
+                case '\n' -> json.append("\\n");
+                case '\r' -> json.append("\\r");
+                case '\t' -> json.append("\\t");
+                default -> {
+                    if (c < 0x20 || Character.isSurrogate(c) && !validSurrogateAt(s, i)) {
+                        // Control characters must be escaped; a lone surrogate would not survive UTF-8.
+                        json.append(String.format("\\u%04x", (int) (c < 0x20 ? c : 0xFFFD)));
+                    } else {
+                        json.append(c);
+                    }
+                }
+            }
+        }
+        json.append('"');
+    }
+
+    private static boolean validSurrogateAt(String s, int i) {
+        char c = s.charAt(i);
+        return Character.isHighSurrogate(c) ? i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
+                : i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+    }
+
+    /** One relayed stream: the downstream connection's handler and the upstream's listener, on one loop. */
+    private final class Leg extends ChannelInboundHandlerAdapter implements SseListener {
+        private final long startNanos;
+        private final String method;
+        private final String uri;
+        private ChannelHandlerContext ctx;
+        private SseEmitter emitter;
+        private SseStream stream;
+        private int upstreamStatus;
+        private long firstEventNanos = -1;
+        private boolean done;
+
+        Leg(long startNanos, HttpRequest request) {
+            this.startNanos = startNanos;
+            this.method = request.method().name();
+            this.uri = request.uri();
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
+        void start(Object msg) {
+            HttpRequest request = (HttpRequest) msg;
+            emitter = new SseEmitter(ctx, request, heartbeatNanos);
+            SseRequest up;
+            try {
+                up = upstream.apply(request instanceof FullHttpRequest full ? full : withoutBody(request));
+            } catch (RuntimeException e) {
+                emitter.start();
+                fail(e instanceof SseException sse ? sse : new SseConnectException("no upstream request: " + e.getMessage(), e));
+                return;
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+            emitter.start();
+            stream = client.open(up, ctx.channel().eventLoop(), this);
+            if (!ctx.channel().isWritable()) {
+                stream.pause();
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg); // one stream per connection: later requests go unanswered
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (stream != null) {
+                if (ctx.channel().isWritable()) {
+                    stream.resume();
+                } else {
+                    stream.pause();
+                }
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            emitter.stopHeartbeat();
+            if (!done) {
+                // Cancelling ends the stream through onError(SseCancelledException), synchronously
+                // here on the loop, or on a later turn: either way finish() reports once.
+                stream.cancel();
+            }
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // a reset from a vanished client: inactive follows and cancels the upstream
+        }
+
+        @Override
+        public void onOpen(HttpResponseStatus status, HttpHeaders headers) {
+            upstreamStatus = status.code();
+        }
+
+        @Override
+        public void onEvent(SseEvent event) {
+            if (firstEventNanos < 0) {
+                firstEventNanos = System.nanoTime() - startNanos;
+            }
+            emitter.event(event);
+        }
+
+        @Override
+        public void onRetry(long millis) {
+            emitter.retry(millis);
+        }
+
+        @Override
+        public void onEnd() {
+            emitter.close();
+            finish(null, false);
+        }
+
+        @Override
+        public void onError(SseException error) {
+            if (error instanceof SseCancelledException) {
+                finish(null, true);
+            } else {
+                fail(error);
+            }
+        }
+
+        private void fail(SseException error) {
+            if (error instanceof SseResponseException response) {
+                upstreamStatus = response.status().code();
+            }
+            if (firstEventNanos < 0) {
+                firstEventNanos = System.nanoTime() - startNanos;
+            }
+            emitter.end("error", errorJson(error), null);
+            finish(error, false);
+        }
+
+        private void finish(SseException error, boolean clientGone) {
+            if (done) {
+                return;
+            }
+            done = true;
+            if (onDone != null) {
+                onDone.accept(new Outcome(method, uri, upstreamStatus, emitter.events(), emitter.bytes(),
+                        firstEventNanos, System.nanoTime() - startNanos, error, clientGone));
+            }
+        }
+    }
+
+    private static FullHttpRequest withoutBody(HttpRequest request) {
+        return new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
+                Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE);
+    }
+
+    /** Options of a relay. */
+    public static final class Builder {
+        private final SseClient client;
+        private final Function<FullHttpRequest, SseRequest> upstream;
+        private Duration heartbeat = Duration.ofSeconds(15);
+        private Consumer<Outcome> onDone;
+
+        private Builder(SseClient client, Function<FullHttpRequest, SseRequest> upstream) {
+            this.client = Objects.requireNonNull(client, "client");
+            this.upstream = Objects.requireNonNull(upstream, "upstream");
+        }
+
+        /** Idle time before a comment keeps the downstream open (default 15 s); zero for none. */
+        public Builder heartbeat(Duration heartbeat) {
+            if (heartbeat.isNegative()) {
+                throw new IllegalArgumentException("heartbeat must not be negative: " + heartbeat);
+            }
+            this.heartbeat = heartbeat;
+            return this;
+        }
+
+        /** Called on the event loop once per stream, when it ends: an access log. Must not block. */
+        public Builder onDone(Consumer<Outcome> onDone) {
+            this.onDone = onDone;
+            return this;
+        }
+
+        public SseRelay build() {
+            return new SseRelay(this);
+        }
+    }
+}

@@ -1,0 +1,239 @@
+package io.sluice.netty;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static io.sluice.netty.LoopbackServer.SSE_HEADERS_CHUNKED;
+import static io.sluice.netty.LoopbackServer.chunk;
+import static io.sluice.netty.LoopbackServer.write;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class SseRelayTest {
+    private static EventLoopGroup group;
+    private static SseClient upstreamClient;
+    private static SseClient downstreamClient;
+
+    private final BlockingQueue<SseRelay.Outcome> outcomes = new LinkedBlockingQueue<>();
+    private Channel relay;
+
+    @BeforeAll
+    static void start() {
+        group = TestLoops.nio(2);
+        upstreamClient = SseClient.builder().eventLoopGroup(group, NioSocketChannel.class).build();
+        downstreamClient = SseClient.builder().eventLoopGroup(group, NioSocketChannel.class).build();
+    }
+
+    @AfterAll
+    static void stop() {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @AfterEach
+    void closeRelay() {
+        if (relay != null) {
+            relay.close().syncUninterruptibly();
+        }
+    }
+
+    /** Starts a relay on loopback whose every request opens {@code upstream} with the request's method and body. */
+    private URI relayTo(URI upstream) {
+        SseRelay handler = SseRelay.builder(upstreamClient, request -> {
+                    byte[] body = new byte[request.content().readableBytes()];
+                    request.content().getBytes(request.content().readerIndex(), body);
+                    return SseRequest.get(upstream).withMethod(request.method().name()).withBody(body);
+                })
+                .heartbeat(Duration.ZERO)
+                .onDone(outcomes::add)
+                .build();
+        relay = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 16), handler);
+                    }
+                })
+                .bind("127.0.0.1", 0).syncUninterruptibly().channel();
+        return URI.create("http://127.0.0.1:" + ((InetSocketAddress) relay.localAddress()).getPort() + "/relay");
+    }
+
+    @Test
+    void eachEventReachesTheClientBeforeTheUpstreamSendsTheNext() throws Exception {
+        // The upstream holds its second event until the client has the first: a relay that buffered
+        // (until a size, a count or the end) would deadlock here and time out.
+        CompletableFuture<Void> firstArrived = new CompletableFuture<>();
+        try (LoopbackServer upstream = LoopbackServer.start(group, (ch, request) -> {
+            write(ch, SSE_HEADERS_CHUNKED + chunk("event: delta\nid: 1\ndata: one\n\n"));
+            firstArrived.whenComplete((v, e) -> ch.eventLoop().execute(
+                    () -> write(ch, chunk("data: two\ndata: lines\n\n") + "0\r\n\r\n")));
+        })) {
+            Recorder client = new Recorder() {
+                @Override
+                public void onEvent(io.sluice.core.SseEvent event) {
+                    super.onEvent(event);
+                    firstArrived.complete(null);
+                }
+            };
+            downstreamClient.open(SseRequest.get(relayTo(upstream.uri("/v1/stream"))), client);
+
+            assertNull(client.awaitEnd());
+            assertEquals(List.of("delta|one|1", "message|two\nlines|1"), client.events);
+            SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
+            assertEquals(200, outcome.upstreamStatus());
+            assertEquals(2, outcome.events());
+            assertNull(outcome.error());
+            assertFalse(outcome.clientGone());
+            assertTrue(outcome.firstEventNanos() >= 0 && outcome.firstEventNanos() <= outcome.totalNanos());
+        }
+    }
+
+    @Test
+    void anUpstreamRefusalBecomesAnErrorEventWithItsStatusAndBody() throws Exception {
+        try (LoopbackServer upstream = LoopbackServer.start(group, (ch, request) -> LoopbackServer.writeAndClose(ch,
+                "HTTP/1.1 529 Overloaded\r\ncontent-type: application/json\r\ncontent-length: 60\r\n\r\n"
+                        + "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"x\":\"\"}}"))) {
+            Recorder client = new Recorder();
+            downstreamClient.open(SseRequest.get(relayTo(upstream.uri("/"))), client);
+
+            assertNull(client.awaitEnd(), "the relay ends its own response cleanly after the error event");
+            assertEquals(List.of("error|{\"type\":\"error\",\"error\":{\"type\":\"upstream_status\","
+                    + "\"message\":\"HTTP 529 Overloaded\",\"status\":529,"
+                    + "\"body\":\"{\\\"type\\\":\\\"error\\\",\\\"error\\\":{\\\"type\\\":\\\"overloaded_error\\\",\\\"x\\\":\\\"\\\"}}\"}}|"),
+                    client.events);
+            SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
+            assertEquals(529, outcome.upstreamStatus());
+            assertTrue(outcome.error() instanceof SseStatusException);
+        }
+    }
+
+    @Test
+    void anUpstreamCutMidStreamEndsWithAnErrorEventAfterTheRelayedOnes() throws Exception {
+        try (LoopbackServer upstream = LoopbackServer.start(group, (ch, request) -> LoopbackServer.writeAndClose(ch,
+                SSE_HEADERS_CHUNKED + chunk("data: kept\n\ndata: half"))) ) {
+            Recorder client = new Recorder();
+            downstreamClient.open(SseRequest.get(relayTo(upstream.uri("/"))), client);
+
+            assertNull(client.awaitEnd());
+            assertEquals(2, client.events.size());
+            assertEquals("message|kept|", client.events.get(0));
+            assertTrue(client.events.get(1).startsWith("error|{\"type\":\"error\",\"error\":{\"type\":\"upstream_closed_early\""),
+                    client.events.get(1));
+        }
+    }
+
+    @Test
+    void anUnreachableUpstreamBecomesAnErrorEvent() throws Exception {
+        URI closedPort;
+        try (LoopbackServer gone = LoopbackServer.start(group, (ch, request) -> { })) {
+            closedPort = gone.uri("/");
+        }
+        Recorder client = new Recorder();
+        downstreamClient.open(SseRequest.get(relayTo(closedPort)), client);
+
+        assertNull(client.awaitEnd());
+        assertEquals(1, client.events.size());
+        assertTrue(client.events.get(0).startsWith("error|{\"type\":\"error\",\"error\":{\"type\":\"upstream_unreachable\""),
+                client.events.get(0));
+        assertEquals(0, outcomes.poll(10, TimeUnit.SECONDS).upstreamStatus());
+    }
+
+    @Test
+    void aClientThatLeavesCancelsTheUpstreamRequest() throws Exception {
+        CompletableFuture<Channel> upstreamConnection = new CompletableFuture<>();
+        try (LoopbackServer upstream = LoopbackServer.start(group, (ch, request) -> {
+            write(ch, SSE_HEADERS_CHUNKED + chunk("data: first\n\n"));
+            upstreamConnection.complete(ch); // and never ends: only the relay's cancel closes it
+        })) {
+            CompletableFuture<Void> first = new CompletableFuture<>();
+            SseStream stream = downstreamClient.open(SseRequest.get(relayTo(upstream.uri("/"))), event -> first.complete(null));
+            first.get(10, TimeUnit.SECONDS);
+            stream.cancel();
+
+            upstreamConnection.get(10, TimeUnit.SECONDS).closeFuture().await(10, TimeUnit.SECONDS);
+            assertFalse(upstreamConnection.get().isActive(), "the upstream connection is closed");
+            SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
+            assertTrue(outcome.clientGone());
+            assertNull(outcome.error());
+            assertEquals(1, outcome.events());
+        }
+    }
+
+    @Test
+    void aPostBodyAndMethodReachTheUpstream() throws Exception {
+        try (LoopbackServer upstream = LoopbackServer.start(group, (ch, request) -> LoopbackServer.writeAndClose(ch,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\ndata: ok\n\n"))) {
+            Recorder client = new Recorder();
+            downstreamClient.open(SseRequest.postJson(relayTo(upstream.uri("/v1/messages")), "{\"stream\":true}"), client);
+
+            assertNull(client.awaitEnd());
+            assertEquals(List.of("message|ok|"), client.events);
+            String seen = upstream.requests.peek();
+            assertTrue(seen.startsWith("POST /v1/messages\n"), seen);
+            assertTrue(seen.endsWith("\n{\"stream\":true}"), seen);
+        }
+    }
+
+    @Test
+    void idLinesAreRelayedOnlyWhenTheIdChanges() throws Exception {
+        try (LoopbackServer upstream = LoopbackServer.start(group, (ch, request) -> LoopbackServer.writeAndClose(ch,
+                SSE_HEADERS_CHUNKED + chunk("id: 7\ndata: a\n\ndata: b\n\nid\ndata: c\n\n") + "0\r\n\r\n"))) {
+            String body = rawBody(relayTo(upstream.uri("/")));
+            assertEquals("id: 7\ndata: a\n\ndata: b\n\nid: \ndata: c\n\n", body);
+        }
+    }
+
+    /** The downstream response's body, de-chunked, read with a plain socket (no SSE parsing in the way). */
+    private static String rawBody(URI uri) throws Exception {
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET " + uri.getPath() + " HTTP/1.1\r\nhost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            in.transferTo(all);
+            String response = all.toString(StandardCharsets.UTF_8);
+            String chunked = response.substring(response.indexOf("\r\n\r\n") + 4);
+            StringBuilder body = new StringBuilder();
+            int at = 0;
+            while (true) {
+                int lineEnd = chunked.indexOf("\r\n", at);
+                int size = Integer.parseInt(chunked.substring(at, lineEnd), 16);
+                if (size == 0) {
+                    return body.toString();
+                }
+                body.append(chunked, lineEnd + 2, lineEnd + 2 + size);
+                at = lineEnd + 2 + size + 2;
+            }
+        }
+    }
+}
