@@ -203,24 +203,29 @@ final class GetCommand implements Callable<Integer> {
     }
 
     private SseRequest request() {
-        URI uri;
-        try {
-            uri = new URI(url);
-        } catch (URISyntaxException e) {
-            throw new InputException("not a URL: " + url);
-        }
-        SseRequest request;
-        try {
-            request = SseRequest.get(uri);
-        } catch (IllegalArgumentException e) {
-            throw new InputException(e.getMessage());
-        }
+        SseRequest request = getRequest(url);
         if (data != null) {
             request = request.withMethod("POST").withBody(body());
         }
         if (method != null) {
             request = request.withMethod(method);
         }
+        return withHeaders(request, headers);
+    }
+
+    /** A GET of {@code url}, which must be an http or https URL. */
+    static SseRequest getRequest(String url) {
+        try {
+            return SseRequest.get(new URI(url));
+        } catch (URISyntaxException e) {
+            throw new InputException("not a URL: " + url);
+        } catch (IllegalArgumentException e) {
+            throw new InputException(e.getMessage());
+        }
+    }
+
+    /** {@code request} with each {@code NAME: VALUE} of {@code headers} added. */
+    static SseRequest withHeaders(SseRequest request, List<String> headers) {
         for (String header : headers) {
             int colon = header.indexOf(':');
             if (colon <= 0) {
@@ -243,7 +248,7 @@ final class GetCommand implements Callable<Integer> {
         }
     }
 
-    private static Duration seconds(double seconds) {
+    static Duration seconds(double seconds) {
         return Duration.ofNanos((long) (seconds * 1e9));
     }
 

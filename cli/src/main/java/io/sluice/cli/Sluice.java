@@ -27,7 +27,7 @@ import java.util.Properties;
         mixinStandardHelpOptions = true,
         versionProvider = Sluice.Version.class,
         description = "Server-Sent Events tools.",
-        subcommands = {ReplayCommand.class, GetCommand.class, ServeCommand.class})
+        subcommands = {ReplayCommand.class, GetCommand.class, ServeCommand.class, RelayCommand.class})
 public final class Sluice implements Runnable {
 
     public static final int EXIT_OK = 0;

@@ -15,6 +15,7 @@ import io.sluice.core.SseBoundExceededException;
 import io.sluice.core.SseEvent;
 import io.sluice.core.SseException;
 
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -56,6 +57,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
     /**
      * What happened to one relayed stream, for an access log.
      *
+     * @param client the downstream client's address
      * @param upstreamStatus the upstream's HTTP status (of its last connection), 0 when none answered
      * @param events events written downstream, the error event included
      * @param bytes body bytes written downstream
@@ -64,8 +66,12 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
      * @param error why the upstream failed; null when it ended cleanly or the client left first
      * @param clientGone the downstream client went away before the upstream ended
      */
-    public record Outcome(String method, String uri, int upstreamStatus, long events, long bytes,
+    public record Outcome(SocketAddress client, String method, String uri, int upstreamStatus, long events, long bytes,
                           long firstEventNanos, long totalNanos, SseException error, boolean clientGone) {
+        /** How it ended, in a word: {@code ok}, {@code client_gone}, or the error event's {@code error.type}. */
+        public String end() {
+            return error != null ? errorType(error) : clientGone ? "client_gone" : "ok";
+        }
     }
 
     private SseRelay(Builder b) {
@@ -167,6 +173,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private final String method;
         private final String uri;
         private ChannelHandlerContext ctx;
+        private SocketAddress peer;
         private SseEmitter emitter;
         private SseStream stream;
         private int upstreamStatus;
@@ -182,6 +189,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
             this.ctx = ctx;
+            this.peer = ctx.channel().remoteAddress(); // read while open: a closed channel may not know it
         }
 
         void start(Object msg) {
@@ -287,7 +295,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             }
             done = true;
             if (onDone != null) {
-                onDone.accept(new Outcome(method, uri, upstreamStatus, emitter.events(), emitter.bytes(),
+                onDone.accept(new Outcome(peer, method, uri, upstreamStatus, emitter.events(), emitter.bytes(),
                         firstEventNanos, System.nanoTime() - startNanos, error, clientGone));
             }
         }

@@ -1,0 +1,141 @@
+package io.sluice.cli;
+
+import io.sluice.netty.SseRelay;
+import io.sluice.netty.SseRequest;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code sluice relay}: a runnable gateway. Every request it receives opens the upstream stream
+ * (with the request's method and body) and relays its events as they arrive ({@link SseRelay}),
+ * one access log line per stream on standard output.
+ */
+@Command(name = "relay",
+        mixinStandardHelpOptions = true,
+        versionProvider = Sluice.Version.class,
+        description = "Relays an upstream SSE stream to every request it receives, event by event, never buffering.",
+        sortOptions = false)
+final class RelayCommand implements Callable<Integer> {
+    @ParentCommand
+    private Sluice sluice;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", required = true,
+            description = "The address to serve on (port 0: any free port; [::1]:PORT for IPv6).")
+    private String listen;
+
+    @Option(names = "--upstream", paramLabel = "URL", required = true,
+            description = "The upstream stream (http or https); each request is sent there with its method and body.")
+    private String upstream;
+
+    @Option(names = {"-H", "--header"}, paramLabel = "'NAME: VALUE'",
+            description = "A header for every upstream request (an API key, say); repeatable.")
+    private List<String> headers = new ArrayList<>();
+
+    @Option(names = "--static", paramLabel = "DIR",
+            description = "Also serve the files in DIR (GET /page.html; / is index.html), so a page and its stream share an origin.")
+    private Path files;
+
+    @Option(names = "--heartbeat", paramLabel = "SECONDS", defaultValue = "15",
+            description = "Idle time before a comment keeps a downstream stream open; 0 for none (default: ${DEFAULT-VALUE}).")
+    private double heartbeat;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Fail an upstream silent this long (an error event downstream); 0 for none (default: ${DEFAULT-VALUE}).")
+    private double idleTimeout;
+
+    @Option(names = "--max-body", paramLabel = "BYTES", converter = ByteCountConverter.class, defaultValue = "1048576",
+            description = "The largest request body relayed; larger is answered 413 (default: ${DEFAULT-VALUE}).")
+    private int maxBody;
+
+    @Option(names = {"-k", "--insecure"}, description = "Accept any TLS certificate from the upstream (self-signed test servers).")
+    private boolean insecure;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter err = spec.commandLine().getErr();
+        int colon = listen.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new InputException("not HOST:PORT: " + listen);
+        }
+        String host = listen.substring(0, colon).replace("[", "").replace("]", "");
+        int port;
+        try {
+            port = Integer.parseInt(listen.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new InputException("not a port in " + listen);
+        }
+        if (heartbeat < 0 || idleTimeout < 0) {
+            throw new InputException("--heartbeat and --idle-timeout must not be negative");
+        }
+        if (files != null && !Files.isDirectory(files)) {
+            throw new InputException("not a folder: " + files);
+        }
+        SseRequest request = GetCommand.withHeaders(GetCommand.getRequest(upstream), headers);
+        PrintWriter log = new PrintWriter(new OutputStreamWriter(sluice.stdout(), StandardCharsets.UTF_8), true);
+        RelayServer server;
+        try {
+            server = RelayServer.start(new RelayServer.Options(host, port, request, files,
+                    GetCommand.seconds(heartbeat), GetCommand.seconds(idleTimeout), insecure, maxBody),
+                    outcome -> log.println(accessLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), outcome)));
+        } catch (ReplayServer.BindFailedException e) {
+            Throwable cause = e.getCause();
+            throw new InputException(e.getMessage() + ": " + (cause == null || cause.getMessage() == null
+                    ? String.valueOf(cause) : cause.getMessage()), e);
+        } catch (UncheckedIOException e) {
+            throw new InputException("cannot serve " + files + ": " + e.getCause().getMessage(), e);
+        }
+        Thread hook = new Thread(server::close, "sluice-relay-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        err.println(String.format(Locale.ROOT, "sluice relay: listening on http://%s:%d/, relaying to %s%s; Ctrl-C stops",
+                host.indexOf(':') >= 0 ? "[" + host + "]" : host, server.port(), request.uri(),
+                files == null ? "" : ", files from " + files));
+        err.flush();
+        try {
+            server.awaitStopped();
+        } finally {
+            server.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is already shutting down: the hook is running or has run
+            }
+        }
+        return Sluice.EXIT_OK;
+    }
+
+    /**
+     * One stream's access log line: time, client, request, then {@code key=value} fields
+     * ({@code upstream} status, 0 if none answered; {@code events} and {@code bytes} written
+     * downstream; {@code first_event_ms}, -1 if none; {@code total_ms}; {@code end}: ok,
+     * client_gone, or the error event's type), so it greps and splits without a parser.
+     */
+    static String accessLogLine(Instant at, SseRelay.Outcome o) {
+        return String.format(Locale.ROOT, "%s %s %s %s upstream=%d events=%d bytes=%d first_event_ms=%s total_ms=%.1f end=%s",
+                at, address(o), o.method(), o.uri().replace(' ', '+'), o.upstreamStatus(), o.events(), o.bytes(),
+                o.firstEventNanos() < 0 ? "-1" : String.format(Locale.ROOT, "%.1f", o.firstEventNanos() / 1e6),
+                o.totalNanos() / 1e6, o.end());
+    }
+
+    private static String address(SseRelay.Outcome o) {
+        return o.client() == null ? "-" : o.client().toString().replaceFirst("^.*/", "");
+    }
+}

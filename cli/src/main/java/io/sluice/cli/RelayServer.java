@@ -1,0 +1,162 @@
+package io.sluice.cli;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.sluice.netty.SseClient;
+import io.sluice.netty.SseRelay;
+import io.sluice.netty.SseRequest;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * The server behind {@code sluice relay}: HTTP/1.1 on the given address, each request relayed by
+ * {@link SseRelay} to one upstream request, and, with a folder of files, GETs for those files
+ * answered from it ({@link StaticFiles}).
+ *
+ * <p>Threads: one loop accepts; the serving loops (Netty's default count) run both the downstream
+ * connections and their upstream streams, so a relayed event never changes thread.
+ */
+final class RelayServer implements AutoCloseable {
+    /**
+     * What to relay where.
+     *
+     * @param upstream the request every relayed stream makes; the downstream's method, body,
+     *     {@code Content-Type} and {@code Last-Event-ID} replace its own
+     * @param files a folder served for GETs that name a file in it; null for none
+     * @param maxBody the largest request body read, in bytes; a larger one is answered 413
+     */
+    record Options(String host, int port, SseRequest upstream, Path files, Duration heartbeat, Duration idleTimeout,
+                   boolean insecure, int maxBody) {
+    }
+
+    /** The request headers a relayed stream carries upstream: what the body is, and where to resume. */
+    private static final CharSequence[] FORWARDED = {HttpHeaderNames.CONTENT_TYPE, "last-event-id"};
+
+    private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch done = new CountDownLatch(1);
+    private SseClient client;
+    private Channel server;
+
+    private RelayServer() {
+    }
+
+    /** A relay bound to the options' address (port 0 picks a free one), already accepting. */
+    static RelayServer start(Options options, Consumer<SseRelay.Outcome> accessLog) {
+        RelayServer s = new RelayServer();
+        try {
+            s.client = SseClient.builder()
+                    .eventLoopGroup(s.workers, NioSocketChannel.class)
+                    .insecure(options.insecure())
+                    .idleTimeout(options.idleTimeout())
+                    .firstByteTimeout(Duration.ZERO) // a model may think for minutes; --idle-timeout bounds silence
+                    .build();
+            SseRelay relay = SseRelay.builder(s.client, request -> upstreamFor(options.upstream(), request))
+                    .heartbeat(options.heartbeat())
+                    .onDone(accessLog)
+                    .build();
+            StaticFiles files = options.files() == null ? null : new StaticFiles(options.files());
+            ChannelFuture bound = new ServerBootstrap()
+                    .group(s.boss, s.workers)
+                    .channel(NioServerSocketChannel.class)
+                    .childOption(ChannelOption.TCP_NODELAY, true) // each event leaves as its own packet, at once
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            s.clients.add(ch);
+                            ch.pipeline().addLast(new HttpServerCodec(), new HttpServerExpectContinueHandler(),
+                                    new HttpObjectAggregator(options.maxBody()));
+                            if (files != null) {
+                                ch.pipeline().addLast(files);
+                            }
+                            ch.pipeline().addLast(relay);
+                        }
+                    })
+                    .bind(options.host(), options.port()).awaitUninterruptibly();
+            if (!bound.isSuccess()) {
+                throw new ReplayServer.BindFailedException(options.host(), options.port(), bound.cause());
+            }
+            s.server = bound.channel();
+        } catch (IOException e) {
+            s.close();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    /** The upstream request for one downstream request: the configured one with the request's method and body. */
+    private static SseRequest upstreamFor(SseRequest configured, FullHttpRequest request) {
+        byte[] body = new byte[request.content().readableBytes()];
+        request.content().getBytes(request.content().readerIndex(), body);
+        SseRequest up = configured.withMethod(request.method().name()).withBody(body);
+        HttpHeaders own = configured.headers();
+        for (CharSequence name : FORWARDED) {
+            String value = request.headers().get(name);
+            if (value != null && !own.contains(name)) {
+                up = up.withHeader(name.toString(), value);
+            }
+        }
+        return up;
+    }
+
+    int port() {
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    /** Blocks until {@link #close()}. */
+    void awaitStopped() throws InterruptedException {
+        done.await();
+    }
+
+    /** Stops accepting, closes every connection (cancelling their upstreams) and ends the loops. Idempotent, any thread. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            if (server != null) {
+                server.close().awaitUninterruptibly();
+            }
+            clients.close().awaitUninterruptibly();
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+            if (client != null) {
+                client.close(); // the group is ours, not the client's: this only closes its capture (none)
+            }
+        } finally {
+            done.countDown();
+        }
+    }
+}
