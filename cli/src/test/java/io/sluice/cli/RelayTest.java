@@ -1,0 +1,226 @@
+package io.sluice.cli;
+
+import io.sluice.netty.SseRelay;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static io.sluice.cli.SluiceRunner.SAMPLES;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code sluice relay} in front of {@code sluice serve}: every sample, in every recorded form,
+ * reaches a client through the relay event for event; the relay's own files, access log and
+ * failures. Servers listen on ephemeral loopback ports and are closed by each test.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RelayTest {
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    private final BlockingQueue<SseRelay.Outcome> outcomes = new LinkedBlockingQueue<>();
+
+    static Stream<String> recordings() throws IOException {
+        try (Stream<Path> files = Files.list(SAMPLES)) {
+            return files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".sse") || n.endsWith(".http") || n.endsWith(".pcap"))
+                    .filter(n -> Files.exists(SAMPLES.resolve(stem(n) + ".events.ndjson")))
+                    .sorted()
+                    .toList()
+                    .stream();
+        }
+    }
+
+    private static String stem(String name) {
+        return name.substring(0, name.lastIndexOf('.'));
+    }
+
+    private static ReplayServer serve(String sample) throws IOException {
+        InputKind kind = sample.endsWith(".pcap") ? InputKind.PCAP : sample.endsWith(".http") ? InputKind.HTTP : InputKind.SSE;
+        ServeCommand.Served served = ServeCommand.served(kind, Files.readAllBytes(SAMPLES.resolve(sample)), sample, null,
+                new PrintWriter(new StringWriter()));
+        return ReplayServer.start("127.0.0.1", 0, served.writes(), Timing.NONE, true, served.reset());
+    }
+
+    private RelayServer relay(int upstreamPort, Path files) {
+        return RelayServer.start(new RelayServer.Options("127.0.0.1", 0,
+                GetCommand.getRequest("http://127.0.0.1:" + upstreamPort + "/v1/messages"), files,
+                Duration.ZERO, Duration.ZERO, false, 1 << 20), outcomes::add);
+    }
+
+    private static HttpResponse<String> post(int port, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"stream\":true}"))
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The event records {@code sluice replay} finds in a relayed body. */
+    private static List<String> events(String body) {
+        return SluiceRunner.run(body.getBytes(StandardCharsets.UTF_8), "replay", "--format", "ndjson", "-").records("event");
+    }
+
+    @ParameterizedTest
+    @MethodSource("recordings")
+    void everyRecordingArrivesThroughTheRelayEventForEvent(String sample) throws Exception {
+        List<String> expected = new ArrayList<>(Files.readAllLines(SAMPLES.resolve(stem(sample) + ".events.ndjson")));
+        boolean cut = sample.startsWith("anthropic-truncated");
+        try (ReplayServer upstream = serve(sample); RelayServer relay = relay(upstream.port(), null)) {
+            HttpResponse<String> response = post(relay.port(), "/v1/messages");
+
+            assertEquals(200, response.statusCode());
+            assertEquals("text/event-stream; charset=utf-8", response.headers().firstValue("content-type").orElse(""));
+            List<String> relayed = events(response.body());
+            if (cut) {
+                // The upstream was cut mid-event: the relay says so in a last event of its own.
+                String last = relayed.remove(relayed.size() - 1);
+                assertTrue(last.startsWith("{\"type\":\"event\",\"event\":\"error\",\"data\":\"{\\\"type\\\":\\\"error\\\","
+                        + "\\\"error\\\":{\\\"type\\\":\\\"upstream_closed_early\\\""), last);
+            }
+            assertEquals(expected, relayed);
+            SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
+            assertEquals(200, outcome.upstreamStatus());
+            assertEquals(expected.size() + (cut ? 1 : 0), outcome.events());
+            assertEquals(response.body().getBytes(StandardCharsets.UTF_8).length, outcome.bytes());
+            assertEquals(cut ? "upstream_closed_early" : "ok", outcome.end());
+        }
+    }
+
+    @Test
+    void aFileInTheStaticFolderIsServedAndEverythingElseIsRelayed(@TempDir Path dir) throws Exception {
+        Path site = Files.createDirectory(dir.resolve("site"));
+        Files.writeString(site.resolve("index.html"), "<p>page</p>");
+        Files.writeString(dir.resolve("secret.txt"), "not for clients");
+        try (ReplayServer upstream = serve("anthropic-text.sse"); RelayServer relay = relay(upstream.port(), site)) {
+            HttpResponse<String> page = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + relay.port() + "/"))
+                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals("<p>page</p>", page.body());
+            assertEquals("text/html; charset=utf-8", page.headers().firstValue("content-type").orElse(""));
+
+            // A path that climbs out of the folder names no file of it: it is relayed like any other.
+            String climb = rawGet(relay.port(), "/%2e%2e/secret.txt");
+            assertTrue(climb.contains("content-type: text/event-stream"), climb);
+            assertTrue(!climb.contains("not for clients"), climb);
+            assertEquals(55, outcomes.poll(10, TimeUnit.SECONDS).events());
+        }
+    }
+
+    @Test
+    void theRelayProcessLogsALinePerStreamAndStopsOnASignal(@TempDir Path dir) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path out = dir.resolve("stdout");
+        Path err = dir.resolve("stderr");
+        try (ReplayServer upstream = serve("openai-chat-tools.pcap")) {
+            Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Sluice.class.getName(),
+                    "relay", "--listen", "127.0.0.1:0", "--upstream", "http://127.0.0.1:" + upstream.port() + "/v1/chat/completions",
+                    "-H", "authorization: Bearer test")
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            try {
+                Matcher port = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)/, relaying to http://127").matcher("");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (!port.reset(Files.readString(err)).find()) {
+                    assertTrue(process.isAlive() && System.nanoTime() < deadline, () -> "no announcement: " + read(err));
+                    Thread.sleep(50);
+                }
+                HttpResponse<String> response = post(Integer.parseInt(port.group(1)), "/chat");
+                assertEquals(39, events(response.body()).size());
+                Pattern line = Pattern.compile("\\S+Z 127\\.0\\.0\\.1:\\d+ POST /chat upstream=200 events=39 bytes="
+                        + response.body().getBytes(StandardCharsets.UTF_8).length + " first_event_ms=\\d+\\.\\d total_ms=\\d+\\.\\d end=ok");
+                while (Files.readAllLines(out).isEmpty()) {
+                    assertTrue(System.nanoTime() < deadline, "no access log line");
+                    Thread.sleep(20);
+                }
+                List<String> log = Files.readAllLines(out);
+                assertEquals(1, log.size(), log::toString);
+                assertTrue(line.matcher(log.get(0)).matches(), log.get(0));
+
+                process.destroy();
+                assertTrue(process.waitFor(20, TimeUnit.SECONDS), "stopped");
+                assertEquals(1, Files.readAllLines(err).size(), () -> read(err));
+            } finally {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void theAccessLogLineNamesEveryFigure() {
+        SseRelay.Outcome outcome = new SseRelay.Outcome(new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000),
+                "GET", "/a b", 529, 1, 321, -1, 2_500_000, null, true);
+        assertEquals("2026-11-22T03:00:00Z 127.0.0.1:40000 GET /a+b upstream=529 events=1 bytes=321 first_event_ms=-1 "
+                + "total_ms=2.5 end=client_gone", RelayCommand.accessLogLine(Instant.parse("2026-11-22T03:00:00Z"), outcome));
+    }
+
+    @Test
+    void aPortInUseIsOneLineAndExit1() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            SluiceRunner.Result result = SluiceRunner.run("relay", "--listen", "127.0.0.1:" + taken.getLocalPort(),
+                    "--upstream", "http://127.0.0.1:9/");
+            result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+            assertTrue(result.err().startsWith("sluice relay: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": "),
+                    result.err());
+        }
+    }
+
+    @Test
+    void badArgumentsAreOneLineAndExit1(@TempDir Path dir) {
+        SluiceRunner.run("relay", "--listen", "nowhere", "--upstream", "http://127.0.0.1:9/").assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        SluiceRunner.run("relay", "--listen", "127.0.0.1:0", "--upstream", "ftp://127.0.0.1/").assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        SluiceRunner.run("relay", "--listen", "127.0.0.1:0", "--upstream", "http://127.0.0.1:9/", "-H", "no-colon")
+                .assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        SluiceRunner.run("relay", "--listen", "127.0.0.1:0", "--upstream", "http://127.0.0.1:9/",
+                "--static", dir.resolve("missing").toString()).assertOneLineOnStderr(Sluice.EXIT_INPUT);
+    }
+
+    /** A GET on a plain socket with the path as given (no client-side normalising), read until close. */
+    private static String rawGet(int port, String path) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET " + path + " HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            in.transferTo(received);
+            return received.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+}
