@@ -24,17 +24,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -202,32 +197,6 @@ class ReadmeExamplesTest {
 
     @Test
     void readmeShowsTheseExamplesVerbatim() throws Exception {
-        String source = Files.readString(Path.of("src/test/java/io/sluice/netty/ReadmeExamplesTest.java"));
-        List<String> examples = new ArrayList<>();
-        Matcher m = Pattern.compile("// readme:\\w+\\n(.*?)\\n\\s*// end", Pattern.DOTALL).matcher(source);
-        while (m.find()) {
-            examples.add(normalize(m.group(1)));
-        }
-        assertEquals(4, examples.size());
-        // The transport section runs from its marker to the next top-level heading.
-        String readme = Files.readString(Path.of("../README.md"), StandardCharsets.UTF_8);
-        int start = readme.indexOf("<!-- transport examples -->");
-        assertTrue(start >= 0, "README.md has no transport section marker");
-        int end = readme.indexOf("\n## ", start);
-        String section = readme.substring(start, end < 0 ? readme.length() : end);
-        Matcher block = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(section);
-        int shownCount = 0;
-        while (block.find()) {
-            String shown = normalize(block.group(1));
-            assertTrue(examples.contains(shown), "README.md shows an example this test does not compile:\n" + block.group(1));
-            shownCount++;
-        }
-        assertEquals(examples.size(), shownCount, "every example here is shown in the README");
-    }
-
-    private static String normalize(String code) {
-        StringBuilder out = new StringBuilder();
-        code.lines().map(String::strip).filter(l -> !l.isEmpty()).forEach(l -> out.append(l).append('\n'));
-        return out.toString();
+        ReadmeSection.assertShowsVerbatim("ReadmeExamplesTest", "transport examples", 4);
     }
 }

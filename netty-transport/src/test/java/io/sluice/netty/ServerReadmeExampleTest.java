@@ -23,8 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
- * The README's server example (section "Serving an event stream"), compiled
- * and run against the module's own client; between {@code // readme:server} and {@code // end}.
+ * The README's server example (section "Serving an event stream"), compiled and run against the
+ * module's own client; between {@code // readme:server} and {@code // end}, shown verbatim.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ServerReadmeExampleTest {
@@ -76,5 +76,10 @@ class ServerReadmeExampleTest {
             client.close();
             server.close().sync();
         }
+    }
+
+    @Test
+    void readmeShowsThisExampleVerbatim() throws Exception {
+        ReadmeSection.assertShowsVerbatim("ServerReadmeExampleTest", "server examples", 1);
     }
 }

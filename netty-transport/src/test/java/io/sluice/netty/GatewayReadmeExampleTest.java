@@ -1,0 +1,112 @@
+package io.sluice.netty;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The README's gateway example (section "A gateway"), compiled and run: a provider stand-in on
+ * loopback serves a recorded Anthropic stream, the example's relay forwards it, the module's
+ * client reads it. Between {@code // readme:relay} and {@code // end}, shown verbatim.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class GatewayReadmeExampleTest {
+    private static EventLoopGroup group;
+
+    @BeforeAll
+    static void start() {
+        group = TestLoops.nio(2);
+    }
+
+    @AfterAll
+    static void stop() {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @Test
+    void theGatewayRelaysTheProviderStreamWithItsKeyAndLogsIt() throws Exception {
+        byte[] recorded = Files.readAllBytes(Path.of("../samples/anthropic-text.sse"));
+        try (LoopbackServer providerServer = LoopbackServer.start(group, (ch, request) -> {
+            LoopbackServer.write(ch, LoopbackServer.SSE_HEADERS_CLOSE);
+            LoopbackServer.write(ch, recorded).addListener(f -> ch.close());
+        })) {
+            URI provider = providerServer.uri("/v1/messages");
+            String apiKey = "sk-test";
+            Queue<String> accessLog = new ConcurrentLinkedQueue<>();
+            // readme:relay
+            SseClient upstream = SseClient.builder()
+                    .eventLoopGroup(group, NioSocketChannel.class) // the server's group: one thread per stream
+                    .idleTimeout(Duration.ofSeconds(60))
+                    .build();
+            SseRelay relay = SseRelay.builder(upstream, request -> SseRequest
+                            .post(provider, ByteBufUtil.getBytes(request.content())) // the browser's JSON, as sent
+                            .withHeader("content-type", "application/json")
+                            .withHeader("x-api-key", apiKey) // the key stays on the server
+                            .withHeader("anthropic-version", "2023-06-01"))
+                    .heartbeat(Duration.ofSeconds(15))
+                    .onDone(o -> accessLog.add(o.method() + " " + o.uri() + " upstream=" + o.upstreamStatus()
+                            + " events=" + o.events() + " end=" + o.end()))
+                    .build();
+            Channel server = new ServerBootstrap()
+                    .group(group)
+                    .channel(NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), relay);
+                        }
+                    })
+                    .bind("127.0.0.1", 0).sync().channel();
+            // end
+            URI gateway = URI.create("http://127.0.0.1:" + ((InetSocketAddress) server.localAddress()).getPort() + "/chat");
+            try (SseClient browser = SseClient.builder().eventLoopGroup(group, NioSocketChannel.class).build()) {
+                Recorder seen = new Recorder();
+                browser.open(SseRequest.postJson(gateway, "{\"model\":\"claude\",\"stream\":true}"), seen);
+
+                assertNull(seen.awaitEnd());
+                assertEquals(55, seen.events.size());
+                assertEquals("message_stop|{\"type\":\"message_stop\"}|", seen.events.get(54));
+                String request = providerServer.requests.peek();
+                assertTrue(request.contains("x-api-key: sk-test") && request.endsWith("{\"model\":\"claude\",\"stream\":true}"),
+                        request);
+                for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); accessLog.isEmpty(); ) {
+                    assertTrue(System.nanoTime() < deadline, "no access log entry");
+                    Thread.sleep(10);
+                }
+                assertEquals("POST /chat upstream=200 events=55 end=ok", accessLog.peek());
+            } finally {
+                server.close().sync();
+                upstream.close();
+            }
+        }
+    }
+
+    @Test
+    void readmeShowsThisExampleVerbatim() throws Exception {
+        ReadmeSection.assertShowsVerbatim("GatewayReadmeExampleTest", "gateway examples", 1);
+    }
+}
