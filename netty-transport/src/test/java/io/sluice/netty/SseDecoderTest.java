@@ -147,8 +147,32 @@ class SseDecoderTest {
         ch.writeInbound(bytes(LoopbackServer.SSE_HEADERS_CHUNKED
                 + LoopbackServer.chunk("data: " + "y".repeat(40) + "\n\ndata: after\n\n") + "0\r\n\r\n"));
         assertEquals(List.of("message|after|"), ends.events);
-        assertInstanceOf(SseBoundExceededException.class, ends.userEvents.get(0));
+        assertInstanceOf(SseDecoder.Open.class, ends.userEvents.get(0));
+        assertInstanceOf(SseBoundExceededException.class, ends.userEvents.get(1));
         assertInstanceOf(SseDecoder.StreamEnd.class, ends.ends.get(0));
+        ch.finish();
+    }
+
+    @Test
+    void anAcceptedResponseIsAnOpenUserEventBeforeItsFirstEvent() {
+        EmbeddedChannel ch = channel(new SseDecoder());
+        ch.writeInbound(bytes(LoopbackServer.SSE_HEADERS_CHUNKED));
+        SseDecoder.Open open = assertInstanceOf(SseDecoder.Open.class, ends.userEvents.get(0));
+        assertEquals(200, open.status().code());
+        assertEquals("text/event-stream", open.headers().get("content-type"));
+        assertTrue(ends.events.isEmpty());
+        ch.writeInbound(bytes(LoopbackServer.chunk("data: a\n\n")));
+        assertEquals(List.of("message|a|"), ends.events);
+        assertEquals(1, ends.userEvents.size());
+        ch.finish();
+    }
+
+    @Test
+    void aRefusedResponseIsNoOpenUserEvent() {
+        EmbeddedChannel ch = channel(new SseDecoder());
+        ch.writeInbound(bytes("HTTP/1.1 503 Busy\r\ncontent-length: 0\r\n\r\n"));
+        assertTrue(ends.userEvents.isEmpty());
+        assertInstanceOf(SseStatusException.class, ends.ends.get(0));
         ch.finish();
     }
 
