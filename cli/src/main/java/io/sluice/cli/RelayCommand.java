@@ -96,29 +96,14 @@ final class RelayCommand implements Callable<Integer> {
             server = RelayServer.start(new RelayServer.Options(host, port, request, files,
                     GetCommand.seconds(heartbeat), GetCommand.seconds(idleTimeout), insecure, maxBody),
                     outcome -> log.println(accessLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), outcome)));
-        } catch (ReplayServer.BindFailedException e) {
-            Throwable cause = e.getCause();
-            throw new InputException(e.getMessage() + ": " + (cause == null || cause.getMessage() == null
-                    ? String.valueOf(cause) : cause.getMessage()), e);
         } catch (UncheckedIOException e) {
             throw new InputException("cannot serve " + files + ": " + e.getCause().getMessage(), e);
         }
-        Thread hook = new Thread(server::close, "sluice-relay-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
         err.println(String.format(Locale.ROOT, "sluice relay: listening on http://%s:%d/, relaying to %s%s; Ctrl-C stops",
                 host.indexOf(':') >= 0 ? "[" + host + "]" : host, server.port(), request.uri(),
                 files == null ? "" : ", files from " + files));
         err.flush();
-        try {
-            server.awaitStopped();
-        } finally {
-            server.close();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // the JVM is already shutting down: the hook is running or has run
-            }
-        }
+        CommandServer.runUntilStopped(server, "sluice-relay", () -> { });
         return Sluice.EXIT_OK;
     }
 

@@ -1,17 +1,9 @@
 package io.sluice.cli;
 
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -19,19 +11,14 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import io.sluice.netty.SseClient;
 import io.sluice.netty.SseRelay;
 import io.sluice.netty.SseRequest;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -42,7 +29,7 @@ import java.util.function.Consumer;
  * <p>Threads: one loop accepts; the serving loops (Netty's default count) run both the downstream
  * connections and their upstream streams, so a relayed event never changes thread.
  */
-final class RelayServer implements AutoCloseable {
+final class RelayServer extends CommandServer {
     /**
      * What to relay where.
      *
@@ -58,13 +45,7 @@ final class RelayServer implements AutoCloseable {
     /** The request headers a relayed stream carries upstream: what the body is, and where to resume. */
     private static final CharSequence[] FORWARDED = {HttpHeaderNames.CONTENT_TYPE, "last-event-id"};
 
-    private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
-    private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final CountDownLatch done = new CountDownLatch(1);
     private SseClient client;
-    private Channel server;
 
     private RelayServer() {
     }
@@ -84,9 +65,7 @@ final class RelayServer implements AutoCloseable {
                     .onDone(accessLog)
                     .build();
             StaticFiles files = options.files() == null ? null : new StaticFiles(options.files());
-            ChannelFuture bound = new ServerBootstrap()
-                    .group(s.boss, s.workers)
-                    .channel(NioServerSocketChannel.class)
+            s.bind(new ServerBootstrap()
                     .childOption(ChannelOption.TCP_NODELAY, true) // each event leaves as its own packet, at once
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
@@ -99,12 +78,7 @@ final class RelayServer implements AutoCloseable {
                             }
                             ch.pipeline().addLast(relay);
                         }
-                    })
-                    .bind(options.host(), options.port()).awaitUninterruptibly();
-            if (!bound.isSuccess()) {
-                throw new ReplayServer.BindFailedException(options.host(), options.port(), bound.cause());
-            }
-            s.server = bound.channel();
+                    }), options.host(), options.port());
         } catch (IOException e) {
             s.close();
             throw new UncheckedIOException(e);
@@ -130,33 +104,10 @@ final class RelayServer implements AutoCloseable {
         return up;
     }
 
-    int port() {
-        return ((InetSocketAddress) server.localAddress()).getPort();
-    }
-
-    /** Blocks until {@link #close()}. */
-    void awaitStopped() throws InterruptedException {
-        done.await();
-    }
-
-    /** Stops accepting, closes every connection (cancelling their upstreams) and ends the loops. Idempotent, any thread. */
     @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            if (server != null) {
-                server.close().awaitUninterruptibly();
-            }
-            clients.close().awaitUninterruptibly();
-            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-            if (client != null) {
-                client.close(); // the group is ours, not the client's: this only closes its capture (none)
-            }
-        } finally {
-            done.countDown();
+    void afterClose() {
+        if (client != null) {
+            client.close(); // the group is ours, not the client's: this only closes its capture (none)
         }
     }
 }

@@ -2,30 +2,18 @@ package io.sluice.cli;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.GlobalEventExecutor;
 
-import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -42,7 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * the previous write completed, so a slow client holds back its own stream and no other. The
  * segments are shared, read-only byte arrays, wrapped (not copied) for each write.
  */
-final class ReplayServer implements AutoCloseable {
+final class ReplayServer extends CommandServer {
     private static final int MAX_REQUEST_LINE = 8192;
 
     /** One write of the response: its bytes and its delay from the first write, in capture time. */
@@ -53,14 +41,8 @@ final class ReplayServer implements AutoCloseable {
     private final Timing timing;
     private final boolean loop;
     private final boolean reset;
-    private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
-    private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicLong served = new AtomicLong();
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final CountDownLatch done = new CountDownLatch(1);
-    private Channel server;
 
     private ReplayServer(List<Write> writes, Timing timing, boolean loop, boolean reset) {
         this.writes = List.copyOf(writes);
@@ -73,9 +55,7 @@ final class ReplayServer implements AutoCloseable {
     static ReplayServer start(String host, int port, List<Write> writes, Timing timing, boolean loop, boolean reset) {
         ReplayServer s = new ReplayServer(writes, timing, loop, reset);
         try {
-            ChannelFuture bound = new ServerBootstrap()
-                    .group(s.boss, s.workers)
-                    .channel(NioServerSocketChannel.class)
+            s.bind(new ServerBootstrap()
                     .childOption(ChannelOption.TCP_NODELAY, true) // each captured segment leaves as its own packet
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
@@ -84,12 +64,7 @@ final class ReplayServer implements AutoCloseable {
                             ch.pipeline().addLast(new HttpRequestDecoder(MAX_REQUEST_LINE, MAX_REQUEST_LINE * 2, MAX_REQUEST_LINE),
                                     s.new Replay());
                         }
-                    })
-                    .bind(host, port).awaitUninterruptibly();
-            if (!bound.isSuccess()) {
-                throw new BindFailedException(host, port, bound.cause());
-            }
-            s.server = bound.channel();
+                    }), host, port);
         } catch (RuntimeException e) {
             s.close();
             throw e;
@@ -97,47 +72,9 @@ final class ReplayServer implements AutoCloseable {
         return s;
     }
 
-    /** The address cannot be listened on (in use, not local, not permitted). */
-    static final class BindFailedException extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        BindFailedException(String host, int port, Throwable cause) {
-            super("cannot listen on " + host + ":" + port, cause);
-        }
-    }
-
-    int port() {
-        return ((InetSocketAddress) server.localAddress()).getPort();
-    }
-
     /** Connections whose replay ran to its end. */
     long served() {
         return served.get();
-    }
-
-    /** Blocks until the server has stopped (closed, or done when not looping). */
-    void awaitStopped() throws InterruptedException {
-        done.await();
-    }
-
-    /** Stops accepting, closes every connection and waits for the event loops to end. Idempotent, any thread. */
-    @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            done.countDown();
-            return;
-        }
-        try {
-            if (server != null) {
-                server.close().awaitUninterruptibly();
-            }
-            clients.close().awaitUninterruptibly();
-            // Quiet period 0: nothing is left to drain once every channel is closed.
-            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-        } finally {
-            done.countDown();
-        }
     }
 
     private void replayEnded(boolean complete) {

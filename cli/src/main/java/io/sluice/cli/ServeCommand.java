@@ -81,34 +81,14 @@ final class ServeCommand implements Callable<Integer> {
         }
         Served served = served(kind, bytes, name, flow, err);
         List<ReplayServer.Write> writes = served.writes();
-        ReplayServer server;
-        try {
-            server = ReplayServer.start(host, port, writes, timing, loop, served.reset());
-        } catch (ReplayServer.BindFailedException e) {
-            Throwable cause = e.getCause();
-            throw new InputException(e.getMessage() + ": " + (cause == null || cause.getMessage() == null
-                    ? String.valueOf(cause) : cause.getMessage()), e);
-        }
-        Thread hook = new Thread(() -> {
-            server.close();
-            err.println("sluice serve: stopped after " + server.served() + " complete replays");
-        }, "sluice-serve-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        ReplayServer server = ReplayServer.start(host, port, writes, timing, loop, served.reset());
         long span = writes.get(writes.size() - 1).delayNanos();
         err.println(String.format(Locale.ROOT, "sluice serve: %s on http://%s:%d/ (%d writes over %.3f s, timing %s%s); Ctrl-C stops",
                 name, host.indexOf(':') >= 0 ? "[" + host + "]" : host, server.port(), writes.size(),
                 timing.delayNanos(span) / 1e9, timing, loop ? ", looping" : ", stops after the first replay"));
         err.flush();
-        try {
-            server.awaitStopped();
-        } finally {
-            server.close();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // the JVM is already shutting down: the hook is running or has run
-            }
-        }
+        CommandServer.runUntilStopped(server, "sluice-serve",
+                () -> err.println("sluice serve: stopped after " + server.served() + " complete replays"));
         return Sluice.EXIT_OK;
     }
 
