@@ -195,18 +195,17 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         void start(Object msg) {
             HttpRequest request = (HttpRequest) msg;
             emitter = new SseEmitter(ctx, request, heartbeatNanos);
-            SseRequest up;
+            emitter.start();
             try {
-                up = upstream.apply(request instanceof FullHttpRequest full ? full : withoutBody(request));
+                SseRequest up = upstream.apply(request instanceof FullHttpRequest full ? full : withoutBody(request));
+                stream = client.open(up, ctx.channel().eventLoop(), this);
             } catch (RuntimeException e) {
-                emitter.start();
-                fail(e instanceof SseException sse ? sse : new SseConnectException("no upstream request: " + e.getMessage(), e));
+                // The application's mapping failed, or the client runs on another group: a relay_failed event.
+                fail(e instanceof SseException sse ? sse : new SseException("cannot open the upstream: " + e.getMessage(), e));
                 return;
             } finally {
                 ReferenceCountUtil.release(msg);
             }
-            emitter.start();
-            stream = client.open(up, ctx.channel().eventLoop(), this);
             if (!ctx.channel().isWritable()) {
                 stream.pause();
             }

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import org.junit.jupiter.api.AfterAll;
@@ -27,6 +28,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import static io.sluice.netty.LoopbackServer.SSE_HEADERS_CHUNKED;
 import static io.sluice.netty.LoopbackServer.chunk;
@@ -66,11 +68,15 @@ class SseRelayTest {
 
     /** Starts a relay on loopback whose every request opens {@code upstream} with the request's method and body. */
     private URI relayTo(URI upstream) {
-        SseRelay handler = SseRelay.builder(upstreamClient, request -> {
-                    byte[] body = new byte[request.content().readableBytes()];
-                    request.content().getBytes(request.content().readerIndex(), body);
-                    return SseRequest.get(upstream).withMethod(request.method().name()).withBody(body);
-                })
+        return relayWith(upstreamClient, request -> {
+            byte[] body = new byte[request.content().readableBytes()];
+            request.content().getBytes(request.content().readerIndex(), body);
+            return SseRequest.get(upstream).withMethod(request.method().name()).withBody(body);
+        });
+    }
+
+    private URI relayWith(SseClient client, Function<FullHttpRequest, SseRequest> upstream) {
+        SseRelay handler = SseRelay.builder(client, upstream)
                 .heartbeat(Duration.ZERO)
                 .onDone(outcomes::add)
                 .build();
@@ -165,6 +171,32 @@ class SseRelayTest {
         assertTrue(client.events.get(0).startsWith("error|{\"type\":\"error\",\"error\":{\"type\":\"upstream_unreachable\""),
                 client.events.get(0));
         assertEquals(0, outcomes.poll(10, TimeUnit.SECONDS).upstreamStatus());
+    }
+
+    @Test
+    void anUpstreamMappingThatThrowsIsARelayFailedErrorEvent() throws Exception {
+        Recorder client = new Recorder();
+        downstreamClient.open(SseRequest.get(relayWith(upstreamClient, request -> {
+            throw new IllegalStateException("no route for " + request.uri());
+        })), client);
+
+        assertNull(client.awaitEnd());
+        assertEquals(List.of("error|{\"type\":\"error\",\"error\":{\"type\":\"relay_failed\","
+                + "\"message\":\"cannot open the upstream: no route for /relay\"}}|"), client.events);
+        assertEquals("relay_failed", outcomes.poll(10, TimeUnit.SECONDS).end());
+    }
+
+    @Test
+    void aClientOnAnotherGroupIsARelayFailedErrorEventNotAHang() throws Exception {
+        try (SseClient elsewhere = SseClient.builder().threads(1).build()) {
+            Recorder client = new Recorder();
+            downstreamClient.open(SseRequest.get(relayWith(elsewhere, request -> SseRequest.get(URI.create("http://127.0.0.1:9/")))),
+                    client);
+
+            assertNull(client.awaitEnd());
+            assertEquals(1, client.events.size());
+            assertTrue(client.events.get(0).contains("\"type\":\"relay_failed\""), client.events.get(0));
+        }
     }
 
     @Test
