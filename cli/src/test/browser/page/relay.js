@@ -156,11 +156,13 @@ async function readWithFetch(section) {
     }
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     const frames = new SseFrames((type, data) => render(section, type, data));
+    let reads = 0;
     for (;;) {
       const {value, done} = await reader.read();
       if (done) {
         break;
       }
+      section.dataset.reads = ++reads; // a relay that held the stream back would deliver it in one or two reads
       if (frames.push(value)) {
         await reader.cancel(); // the last event is in: hang up rather than wait for the close
         return;

@@ -51,6 +51,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * its own page's result. Skipped, saying why, when Chromium, node or the installed playwright-core
  * is missing: {@code .ci/run} installs all three.
  */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
 class BrowserRelayTest {
     private static final Path BROWSER = Path.of("src/test/browser");
     private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("SLUICE_CHROMIUM", "/usr/bin/chromium"));
@@ -61,8 +62,11 @@ class BrowserRelayTest {
     record Reader(String state, String text, String error) {
     }
 
-    /** What the browser rendered on one case's page, and the page's uncaught exceptions and console errors. */
-    record Page(Reader eventSource, Reader fetch, List<String> problems) {
+    /**
+     * What the browser rendered on one case's page, how many reads brought the fetch reader its
+     * bytes, and the page's uncaught exceptions and console errors.
+     */
+    record Page(Reader eventSource, Reader fetch, int fetchReads, List<String> problems) {
     }
 
     private static final List<AutoCloseable> servers = new ArrayList<>();
@@ -106,12 +110,15 @@ class BrowserRelayTest {
         }
     }
 
-    /** {@code sluice serve} of the sample's capture, ten times faster than captured, for every request. */
+    /**
+     * {@code sluice serve} of the sample's capture for every request, four times faster than
+     * captured: fast, yet slow enough that a relay holding the stream back would show.
+     */
     private static String replay(String sample) throws IOException {
         String name = sample + ".pcap";
         ServeCommand.Served served = ServeCommand.served(InputKind.PCAP, Files.readAllBytes(SAMPLES.resolve(name)), name,
                 null, new PrintWriter(new StringWriter()));
-        ReplayServer server = ReplayServer.start("127.0.0.1", 0, served.writes(), new Timing.Converter().convert("x10"),
+        ReplayServer server = ReplayServer.start("127.0.0.1", 0, served.writes(), new Timing.Converter().convert("x4"),
                 true, served.reset());
         servers.add(server);
         return "http://127.0.0.1:" + server.port() + "/v1/messages";
@@ -169,7 +176,7 @@ class BrowserRelayTest {
         String errors = Files.readString(out.resolve("drive.err"));
         assertTrue(process.exitValue() == 0, "drive.mjs exited " + process.exitValue() + ": " + errors);
         Map<String, Page> byUrl = parse(report);
-        System.out.println("BrowserRelayTest: " + byUrl.size() + " pages read in " + browser(report) + " (" + command.get(1) + ")");
+        System.out.println("BrowserRelayTest: " + byUrl.size() + " pages read in " + browser(report));
         return byUrl;
     }
 
@@ -201,6 +208,7 @@ class BrowserRelayTest {
                     String url = null;
                     Reader eventSource = null;
                     Reader fetch = null;
+                    int fetchReads = 0;
                     List<String> problems = new ArrayList<>();
                     while (p.nextToken() == JsonToken.FIELD_NAME) {
                         String name = p.currentName();
@@ -209,6 +217,7 @@ class BrowserRelayTest {
                             case "url" -> url = p.getText();
                             case "eventsource" -> eventSource = reader(p);
                             case "fetch" -> fetch = reader(p);
+                            case "fetchReads" -> fetchReads = p.getIntValue();
                             case "problems" -> {
                                 while (p.nextToken() == JsonToken.VALUE_STRING) {
                                     problems.add(p.getText());
@@ -217,7 +226,7 @@ class BrowserRelayTest {
                             default -> p.skipChildren();
                         }
                     }
-                    byUrl.put(url, new Page(eventSource, fetch, problems));
+                    byUrl.put(url, new Page(eventSource, fetch, fetchReads, problems));
                 }
             }
         }
@@ -263,6 +272,14 @@ class BrowserRelayTest {
     @ValueSource(strings = {"anthropic-text", "openai-chat-text"})
     void fetchReadableStreamRendersTheSamplesFinalText(String sample) throws IOException {
         assertEquals(new Reader("done", finalText(sample), ""), page(sample).fetch());
+    }
+
+    @Test
+    void fetchReadsTheStreamAsItArrivesNotAtItsEnd() {
+        // anthropic-text's 55 events are paced over about 0.7 s and each is flushed as it comes:
+        // the reader sees many reads. A relay that held the stream back would hand over one block.
+        int reads = page("anthropic-text").fetchReads();
+        assertTrue(reads >= 10, "the fetch reader's reads: " + reads);
     }
 
     @Test
