@@ -1,0 +1,323 @@
+package io.sluice.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.sun.net.httpserver.HttpServer;
+import io.sluice.netty.SseRelay;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+
+import static io.sluice.cli.SluiceRunner.SAMPLES;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The relay end to end into a real browser. Headless Chromium (Debian's, driven by playwright-core
+ * through {@code src/test/browser/drive.mjs}) opens {@code src/test/browser/page/}, served by a
+ * {@link RelayServer} with {@code --static}, and the page reads the relayed stream twice: with
+ * {@code EventSource} (GET, named events) and with {@code fetch} + {@code ReadableStream} (POST with a
+ * JSON body, SSE framing parsed by the page). Each reader renders the text deltas, or the
+ * {@code error.type} of an error event; the tests compare what was rendered with the sample's
+ * final message.
+ *
+ * <p>Launching Chromium takes seconds, so one browser run in {@link #relayEveryCaseIntoOneBrowser}
+ * visits every case's page (one relay per upstream, all on loopback port 0) and each test reads
+ * its own page's result. Skipped, saying why, when Chromium, node or the installed playwright-core
+ * is missing: {@code .ci/run} installs all three.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class BrowserRelayTest {
+    private static final Path BROWSER = Path.of("src/test/browser");
+    private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("SLUICE_CHROMIUM", "/usr/bin/chromium"));
+    /** drive.mjs exits by itself within this; the test waits a little longer before killing it. */
+    private static final int DRIVER_SECONDS = 90;
+
+    /** One reader's end: index.html's data-state (done, error or closed), its text, its error line. */
+    record Reader(String state, String text, String error) {
+    }
+
+    /**
+     * What the browser rendered on one case's page, how many reads brought the fetch reader its
+     * bytes, and the page's uncaught exceptions and console errors.
+     */
+    record Page(Reader eventSource, Reader fetch, int fetchReads, List<String> problems) {
+    }
+
+    private static final List<AutoCloseable> servers = new ArrayList<>();
+    private static final Queue<SseRelay.Outcome> outcomes = new ConcurrentLinkedQueue<>();
+    private static final Map<String, Page> pages = new LinkedHashMap<>();
+
+    @BeforeAll
+    @Timeout(value = DRIVER_SECONDS + 60, unit = TimeUnit.SECONDS)
+    static void relayEveryCaseIntoOneBrowser() throws Exception {
+        Path node = onPath("node");
+        assumeTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: apt-get install chromium (as .ci/run does)");
+        assumeTrue(node != null, "node is not on the PATH: apt-get install nodejs npm");
+        assumeTrue(Files.isRegularFile(BROWSER.resolve("node_modules/playwright-core/package.json")),
+                "playwright-core is not installed: run npm ci in cli/src/test/browser (as .ci/run does)");
+
+        Map<String, String> upstreams = new LinkedHashMap<>();
+        for (String sample : List.of("anthropic-text", "openai-chat-text", "anthropic-overloaded")) {
+            upstreams.put(sample, replay(sample));
+        }
+        upstreams.put("upstream-529", overloadedStatus());
+        upstreams.put("upstream-unreachable", "http://127.0.0.1:" + closedPort() + "/v1/messages");
+
+        Map<String, String> urls = new LinkedHashMap<>();
+        for (Map.Entry<String, String> upstream : upstreams.entrySet()) {
+            RelayServer relay = RelayServer.start(new RelayServer.Options("127.0.0.1", 0,
+                    GetCommand.getRequest(upstream.getValue()), BROWSER.resolve("page"), Duration.ofSeconds(15),
+                    Duration.ZERO, false, 1 << 20), outcomes::add);
+            servers.add(relay);
+            urls.put("http://127.0.0.1:" + relay.port() + "/", upstream.getKey());
+        }
+        Map<String, Page> byUrl = drive(node, urls.keySet());
+        for (Map.Entry<String, String> url : urls.entrySet()) {
+            pages.put(url.getValue(), byUrl.get(url.getKey()));
+        }
+    }
+
+    @AfterAll
+    static void stopServers() throws Exception {
+        for (AutoCloseable server : servers) {
+            server.close();
+        }
+    }
+
+    /**
+     * {@code sluice serve} of the sample's capture for every request, four times faster than
+     * captured: fast, yet slow enough that a relay holding the stream back would show.
+     */
+    private static String replay(String sample) throws IOException {
+        String name = sample + ".pcap";
+        ServeCommand.Served served = ServeCommand.served(InputKind.PCAP, Files.readAllBytes(SAMPLES.resolve(name)), name,
+                null, new PrintWriter(new StringWriter()));
+        ReplayServer server = ReplayServer.start("127.0.0.1", 0, served.writes(), new Timing.Converter().convert("x4"),
+                true, served.reset());
+        servers.add(server);
+        return "http://127.0.0.1:" + server.port() + "/v1/messages";
+    }
+
+    /** An upstream that answers 529 with Anthropic's overloaded body, as the API does when it sheds load. */
+    private static String overloadedStatus() throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        byte[] body = "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"
+                .getBytes(StandardCharsets.UTF_8);
+        server.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.getResponseHeaders().set("content-type", "application/json");
+            exchange.sendResponseHeaders(529, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        servers.add(() -> server.stop(0));
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/messages";
+    }
+
+    /** A loopback port nothing listens on (it was free a moment ago and nothing here binds it again). */
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static Path onPath(String command) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path candidate = Path.of(dir, command);
+            if (!dir.isEmpty() && Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    /** Runs drive.mjs over the pages and reads its JSON report; its output stays in target/browser-relay. */
+    private static Map<String, Page> drive(Path node, Iterable<String> urls) throws Exception {
+        Path out = Path.of("target/browser-relay");
+        Files.createDirectories(out);
+        List<String> command = new ArrayList<>(List.of(node.toString(), "drive.mjs", "--timeout", Integer.toString(DRIVER_SECONDS)));
+        urls.forEach(command::add);
+        Process process = new ProcessBuilder(command).directory(BROWSER.toFile())
+                .redirectOutput(out.resolve("drive.out").toFile())
+                .redirectError(out.resolve("drive.err").toFile())
+                .start();
+        if (!process.waitFor(DRIVER_SECONDS + 30, TimeUnit.SECONDS)) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly); // Chromium and its helpers first
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        String report = Files.readString(out.resolve("drive.out"));
+        String errors = Files.readString(out.resolve("drive.err"));
+        assertTrue(process.exitValue() == 0, "drive.mjs exited " + process.exitValue() + ": " + errors);
+        Map<String, Page> byUrl = parse(report);
+        System.out.println("BrowserRelayTest: " + byUrl.size() + " pages read in " + browser(report));
+        return byUrl;
+    }
+
+    private static String browser(String report) throws IOException {
+        try (JsonParser p = new JsonFactory().createParser(report)) {
+            while (p.nextToken() != null) {
+                if (p.currentToken() == JsonToken.FIELD_NAME && p.currentName().equals("browser")) {
+                    p.nextToken();
+                    return "Chromium " + p.getText();
+                }
+            }
+        }
+        return "Chromium";
+    }
+
+    /** drive.mjs's {@code {"browser":..., "pages":[{"url", "eventsource", "fetch", "problems"}]}}, by URL. */
+    private static Map<String, Page> parse(String report) throws IOException {
+        Map<String, Page> byUrl = new LinkedHashMap<>();
+        try (JsonParser p = new JsonFactory().createParser(report)) {
+            p.nextToken();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                p.nextToken();
+                if (!field.equals("pages")) {
+                    p.skipChildren();
+                    continue;
+                }
+                while (p.nextToken() == JsonToken.START_OBJECT) {
+                    String url = null;
+                    Reader eventSource = null;
+                    Reader fetch = null;
+                    int fetchReads = 0;
+                    List<String> problems = new ArrayList<>();
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String name = p.currentName();
+                        p.nextToken();
+                        switch (name) {
+                            case "url" -> url = p.getText();
+                            case "eventsource" -> eventSource = reader(p);
+                            case "fetch" -> fetch = reader(p);
+                            case "fetchReads" -> fetchReads = p.getIntValue();
+                            case "problems" -> {
+                                while (p.nextToken() == JsonToken.VALUE_STRING) {
+                                    problems.add(p.getText());
+                                }
+                            }
+                            default -> p.skipChildren();
+                        }
+                    }
+                    byUrl.put(url, new Page(eventSource, fetch, fetchReads, problems));
+                }
+            }
+        }
+        return byUrl;
+    }
+
+    private static Reader reader(JsonParser p) throws IOException {
+        Map<String, String> fields = new LinkedHashMap<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            p.nextToken();
+            fields.put(name, p.getText());
+        }
+        return new Reader(fields.get("state"), fields.get("text"), fields.get("error"));
+    }
+
+    /** The sample's final message text: content[0].text of its .expected.json. */
+    private static String finalText(String sample) throws IOException {
+        try (JsonParser p = new JsonFactory().createParser(SAMPLES.resolve(sample + ".expected.json").toFile())) {
+            while (p.nextToken() != null) {
+                if (p.currentToken() == JsonToken.VALUE_STRING && p.getParsingContext().pathAsPointer().toString().equals("/content/0/text")) {
+                    return p.getText();
+                }
+            }
+        }
+        throw new AssertionError(sample + ".expected.json has no content[0].text");
+    }
+
+    private static Page page(String name) {
+        Page page = pages.get(name);
+        assertNotNull(page, "drive.mjs reported no page for " + name);
+        assertEquals(List.of(), page.problems(), name + ": the page's exceptions and console errors");
+        return page;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"anthropic-text", "openai-chat-text"})
+    void eventSourceRendersTheSamplesFinalText(String sample) throws IOException {
+        assertEquals(new Reader("done", finalText(sample), ""), page(sample).eventSource());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"anthropic-text", "openai-chat-text"})
+    void fetchReadableStreamRendersTheSamplesFinalText(String sample) throws IOException {
+        assertEquals(new Reader("done", finalText(sample), ""), page(sample).fetch());
+    }
+
+    @Test
+    void fetchReadsTheStreamAsItArrivesNotAtItsEnd() {
+        // anthropic-text's 55 events are paced over about 0.7 s and each is flushed as it comes:
+        // the reader sees many reads. A relay that held the stream back would hand over one block.
+        int reads = page("anthropic-text").fetchReads();
+        assertTrue(reads >= 10, "the fetch reader's reads: " + reads);
+    }
+
+    @Test
+    void aProvidersErrorEventRendersAfterTheTextBeforeIt() throws IOException {
+        Reader expected = new Reader("error", finalText("anthropic-overloaded"), "overloaded_error");
+        Page page = page("anthropic-overloaded");
+        assertEquals(expected, page.eventSource());
+        assertEquals(expected, page.fetch());
+    }
+
+    @Test
+    void anUpstreamErrorStatusRendersTheRelaysErrorEvent() {
+        Reader expected = new Reader("error", "", "upstream_status");
+        Page page = page("upstream-529");
+        assertEquals(expected, page.eventSource());
+        assertEquals(expected, page.fetch());
+    }
+
+    @Test
+    void anUnreachableUpstreamRendersTheRelaysErrorEvent() {
+        Reader expected = new Reader("error", "", "upstream_unreachable");
+        Page page = page("upstream-unreachable");
+        assertEquals(expected, page.eventSource());
+        assertEquals(expected, page.fetch());
+    }
+
+    @Test
+    void theRelayLoggedBothReadersOfEveryPage() throws InterruptedException {
+        // GET (EventSource) and POST (fetch) per page: each reader is one relayed stream, and neither reconnected.
+        // A stream is logged when the relay sees it end, which may be just after the browser closed the page.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (outcomes.size() < 2 * pages.size() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        Thread.sleep(200); // a third stream, were a reader to reconnect, would be logged by now
+        assertEquals(2 * pages.size(), outcomes.size(), outcomes.toString());
+        for (String method : List.of("GET", "POST")) {
+            assertEquals(pages.size(), outcomes.stream().filter(o -> o.method().equals(method)).count(), method);
+        }
+    }
+}
