@@ -11,13 +11,15 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.core.SseEvent;
 import io.sluice.core.SseException;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
-import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.net.InetSocketAddress;
@@ -37,11 +39,13 @@ import java.util.concurrent.TimeUnit;
  * E events per stream, an {@link SseRelay} on its own group relays them, and S {@link SseClient}
  * streams read them and check every event.
  *
- * <p>Each upstream stream writes its first event at once and then holds until every client has its
- * first event; then every upstream writes the rest as fast as it can and ends. So all S streams are
- * open at the same moment, each first event crosses the relay while its upstream is still open (a
- * relay that buffered until the end would never release the hold: the round times out), and the
- * rest measure throughput.
+ * <p>A round has three phases. All S streams open: each upstream answers with its response head
+ * and holds, until every upstream has its request and every client its response head. Then the
+ * upstreams write each stream's first event, paced ({@value #FIRST_EVENTS_PER_MILLI} a millisecond,
+ * so they measure the relay's pass-through, not a queue of a thousand), and hold again until every
+ * client has its first event: each first event crosses the relay while its upstream is still open,
+ * and a relay that buffered until the end would never release the hold (the round times out).
+ * Then every upstream writes the rest as fast as it can and ends: throughput.
  *
  * <p>Threads: the upstream server and the clients have one event loop each, the relay (its
  * downstream channels and, on the same loops, its upstream connections) has {@code relayThreads}.
@@ -49,10 +53,12 @@ import java.util.concurrent.TimeUnit;
  * server, relay, clients): an upper bound on the relay's own.
  */
 final class RelayLoad implements AutoCloseable {
-    /** An LLM provider's text delta, about the size of the ones in samples/. */
+    /** An LLM provider's text delta; with the index and stamp, about the size of those in samples/ (median data line 98 bytes). */
     static final String PAD = "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\" the\"}}";
     private static final byte[] PAD_BYTES = PAD.getBytes(StandardCharsets.US_ASCII);
     static final String TYPE = "content_block_delta";
+    /** The pace of the first events: one every 100 us, a fraction of what the relay can take. */
+    static final int FIRST_EVENTS_PER_MILLI = 10;
 
     private final EventLoopGroup upstreamGroup = TestLoops.nio(1);
     private final EventLoopGroup relayGroup;
@@ -74,7 +80,7 @@ final class RelayLoad implements AutoCloseable {
 
     /** What one round measured; every duration in nanoseconds. */
     record Round(int streams, int events, List<String> failures, List<SseRelay.Outcome> outcomes,
-                 Histogram firstEventPassThrough, Histogram firstEventFromOpen, Histogram restPassThrough,
+                 Histogram openToHead, Histogram firstEventPassThrough, Histogram restPassThrough,
                  long restEvents, long restNanos, Memory memory) {
 
         double restEventsPerSecond() {
@@ -87,8 +93,8 @@ final class RelayLoad implements AutoCloseable {
      * {@code liveHeapAllOpen - liveHeapBefore} is the heap that S open streams hold, both read
      * right after a full collection (so garbage is not counted).
      */
-    record Memory(long allocatorDirectHighWater, long allocatorHeapHighWater, long jvmDirectHighWater,
-                  long heapUsedHighWater, long liveHeapBefore, long liveHeapAllOpen) {
+    record Memory(long allocatorDirectHighWater, long allocatorHeapHighWater, long heapUsedHighWater,
+                  long liveHeapBefore, long liveHeapAllOpen) {
 
         long liveHeapPerStream(int streams) {
             return (liveHeapAllOpen - liveHeapBefore) / streams;
@@ -97,7 +103,7 @@ final class RelayLoad implements AutoCloseable {
 
     /**
      * Runs S streams of E events each through the relay and waits for every one to end, up to
-     * {@code timeout} for each phase (connect and first events; the rest).
+     * {@code timeout} for each phase (the heads, the first events, the rest).
      *
      * @throws java.util.concurrent.TimeoutException if a phase did not finish in time
      */
@@ -107,25 +113,33 @@ final class RelayLoad implements AutoCloseable {
         }
         Queue<Channel> held = new ConcurrentLinkedQueue<>();
         Queue<SseRelay.Outcome> outcomes = new ConcurrentLinkedQueue<>();
+        CountDownLatch heads = new CountDownLatch(streams);
+        CountDownLatch upstreamRequests = new CountDownLatch(streams);
         CountDownLatch firstEvents = new CountDownLatch(streams);
         CountDownLatch ended = new CountDownLatch(streams);
         Histogram restPassThrough = new ConcurrentHistogram(TimeUnit.SECONDS.toNanos(60), 3);
         List<Reader> readers = new ArrayList<>(streams);
         long liveHeapBefore = liveHeap();
         try (LoopbackServer upstream = LoopbackServer.start(upstreamGroup, (ch, request) -> {
-            LoopbackServer.write(ch, LoopbackServer.SSE_HEADERS_CHUNKED + LoopbackServer.chunk(event(0)));
             held.add(ch);
+            upstreamRequests.countDown();
+            LoopbackServer.write(ch, LoopbackServer.SSE_HEADERS_CHUNKED);
         }); Sampler sampler = new Sampler()) {
             Channel relay = relayServer(upstream, outcomes);
             try {
                 URI relayUri = URI.create("http://127.0.0.1:" + ((InetSocketAddress) relay.localAddress()).getPort());
                 for (int i = 0; i < streams; i++) {
-                    Reader reader = new Reader(i, events, firstEvents, ended, restPassThrough);
+                    Reader reader = new Reader(i, events, heads, firstEvents, ended, restPassThrough);
                     readers.add(reader);
                     readerClient.open(SseRequest.get(relayUri.resolve("/stream/" + i)), reader);
                 }
-                await(firstEvents, timeout, "first events", readers);
+                // The relay answers each client at once, before its upstream does: wait for both.
+                await(heads, timeout, "response heads", readers);
+                await(upstreamRequests, timeout, "upstream requests", readers);
                 long liveHeapAllOpen = liveHeap();
+
+                writeFirstEvents(List.copyOf(held));
+                await(firstEvents, timeout, "first events", readers);
 
                 long restStart = System.nanoTime();
                 for (Channel ch : held) {
@@ -139,17 +153,17 @@ final class RelayLoad implements AutoCloseable {
                 }
 
                 List<String> failures = new ArrayList<>();
+                Histogram openToHead = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
                 Histogram firstPass = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
-                Histogram firstFromOpen = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
                 for (Reader reader : readers) {
                     if (reader.failure != null) {
                         failures.add(reader.failure);
                     } else {
+                        openToHead.recordValue(reader.openToHead);
                         firstPass.recordValue(reader.firstPassThrough);
-                        firstFromOpen.recordValue(reader.firstFromOpen);
                     }
                 }
-                return new Round(streams, events, failures, List.copyOf(outcomes), firstPass, firstFromOpen,
+                return new Round(streams, events, failures, List.copyOf(outcomes), openToHead, firstPass,
                         restPassThrough, (long) streams * (events - 1), restNanos,
                         sampler.stop(liveHeapBefore, liveHeapAllOpen));
             } finally {
@@ -181,6 +195,20 @@ final class RelayLoad implements AutoCloseable {
     /** Event {@code index}'s data: the index, the upstream's write time, the delta. */
     private static String event(int index) {
         return "event: " + TYPE + "\ndata: " + index + ' ' + System.nanoTime() + ' ' + PAD + "\n\n";
+    }
+
+    /** Each stream's first event, {@link #FIRST_EVENTS_PER_MILLI} a millisecond, on the upstream's one loop. */
+    private void writeFirstEvents(List<Channel> streams) {
+        int[] next = {0};
+        ScheduledFuture<?>[] ticks = new ScheduledFuture<?>[1];
+        ticks[0] = upstreamGroup.next().scheduleAtFixedRate(() -> {
+            for (int i = 0; i < FIRST_EVENTS_PER_MILLI && next[0] < streams.size(); i++) {
+                LoopbackServer.write(streams.get(next[0]++), LoopbackServer.chunk(event(0)));
+            }
+            if (next[0] == streams.size()) {
+                ticks[0].cancel(false);
+            }
+        }, 1, 1, TimeUnit.MILLISECONDS); // not 0: the first tick must find ticks[0] set
     }
 
     /** The rest of a stream, each event flushed as a provider flushes its deltas, then the last chunk. */
@@ -222,25 +250,35 @@ final class RelayLoad implements AutoCloseable {
     private static final class Reader implements SseListener {
         private final int id;
         private final int events;
+        private final CountDownLatch heads;
         private final CountDownLatch firstEvents;
         private final CountDownLatch ended;
         private final Histogram restPassThrough;
         private final long openNanos = System.nanoTime();
         // Client loop only, until the latches hand them to the main thread (their happens-before).
         private int next;
+        private boolean countedHead;
         private boolean countedFirst;
+        private long openToHead;
         private long firstPassThrough;
-        private long firstFromOpen;
         // Volatile: a timeout reads them without a latch, to say what is stuck.
         private volatile String failure;
         private volatile boolean done;
 
-        Reader(int id, int events, CountDownLatch firstEvents, CountDownLatch ended, Histogram restPassThrough) {
+        Reader(int id, int events, CountDownLatch heads, CountDownLatch firstEvents, CountDownLatch ended,
+               Histogram restPassThrough) {
             this.id = id;
             this.events = events;
+            this.heads = heads;
             this.firstEvents = firstEvents;
             this.ended = ended;
             this.restPassThrough = restPassThrough;
+        }
+
+        @Override
+        public void onOpen(HttpResponseStatus status, HttpHeaders headers) {
+            openToHead = System.nanoTime() - openNanos;
+            countHead();
         }
 
         @Override
@@ -264,12 +302,12 @@ final class RelayLoad implements AutoCloseable {
             if (index != next || !TYPE.equals(event.type()) || end - at != PAD_BYTES.length || !padAt(data, at)) {
                 failure = "stream " + id + ", event " + next + ": got " + event.type() + "|" + event.dataAsString();
                 countFirst(); // so a failed stream does not hold the others until the timeout
+                countHead();
                 return;
             }
             long passThrough = Math.max(0, now - stamp);
             if (next++ == 0) {
                 firstPassThrough = passThrough;
-                firstFromOpen = now - openNanos;
                 countFirst();
             } else {
                 restPassThrough.recordValue(passThrough);
@@ -302,9 +340,17 @@ final class RelayLoad implements AutoCloseable {
         }
 
         private void end() {
+            countHead();
             countFirst();
             done = true;
             ended.countDown();
+        }
+
+        private void countHead() {
+            if (!countedHead) {
+                countedHead = true;
+                heads.countDown();
+            }
         }
 
         private void countFirst() {
@@ -320,13 +366,10 @@ final class RelayLoad implements AutoCloseable {
         private final ByteBufAllocatorMetric allocator =
                 ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric();
         private final MemoryMXBean heap = ManagementFactory.getMemoryMXBean();
-        private final BufferPoolMXBean jvmDirect = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)
-                .stream().filter(pool -> pool.getName().equals("direct")).findFirst().orElseThrow();
         private final Thread thread;
         private volatile boolean running = true;
         private long allocatorDirect;
         private long allocatorHeap;
-        private long jvmDirectUsed;
         private long heapUsed;
 
         Sampler() {
@@ -339,7 +382,6 @@ final class RelayLoad implements AutoCloseable {
             while (running) {
                 allocatorDirect = Math.max(allocatorDirect, allocator.usedDirectMemory());
                 allocatorHeap = Math.max(allocatorHeap, allocator.usedHeapMemory());
-                jvmDirectUsed = Math.max(jvmDirectUsed, jvmDirect.getMemoryUsed());
                 heapUsed = Math.max(heapUsed, heap.getHeapMemoryUsage().getUsed());
                 try {
                     Thread.sleep(1);
@@ -351,7 +393,7 @@ final class RelayLoad implements AutoCloseable {
 
         Memory stop(long liveHeapBefore, long liveHeapAllOpen) {
             close();
-            return new Memory(allocatorDirect, allocatorHeap, jvmDirectUsed, heapUsed, liveHeapBefore, liveHeapAllOpen);
+            return new Memory(allocatorDirect, allocatorHeap, heapUsed, liveHeapBefore, liveHeapAllOpen);
         }
 
         @Override

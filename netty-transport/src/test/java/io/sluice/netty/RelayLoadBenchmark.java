@@ -11,18 +11,20 @@ import java.time.Duration;
  * and what they cost. Each round reports:
  *
  * <ul>
- *   <li><b>first event:</b> each upstream writes its first event, stamped with {@link System#nanoTime()},
- *       and holds the rest until every client has its first one; so the time from that write to
- *       the client's parse is the relay's pass-through latency with every upstream still open, not
- *       an end-of-stream figure. Also from the client's open (both connects and both request heads
- *       included);</li>
+ *   <li><b>open:</b> all S clients open at once; from each open to its response head, which the
+ *       relay sends as soon as it has the request, before its upstream answers;</li>
+ *   <li><b>first event:</b> with all S streams open, the upstreams write their first events, paced
+ *       ({@value RelayLoad#FIRST_EVENTS_PER_MILLI} a millisecond) and stamped with
+ *       {@link System#nanoTime()}, and hold the rest until every client has its first; so the time
+ *       from that write to the client's parse is the relay's pass-through latency with every
+ *       upstream still open, not an end-of-stream figure;</li>
  *   <li><b>throughput:</b> then every upstream writes its other E-1 events as fast as it can, each
  *       flushed; events/s from that release to the last client's end, and each event's age at the
  *       client (queueing included: all S streams burst at once);</li>
  *   <li><b>memory high water:</b> sampled about every millisecond: the Netty allocator's used
- *       direct and heap memory ({@code ByteBufAllocator.DEFAULT}, which every channel here uses),
- *       the JVM's direct buffer pool, the heap in use (garbage included); and the live heap that
- *       the S open streams hold (after a full collection, with all of them open).</li>
+ *       direct and heap memory ({@code ByteBufAllocator.DEFAULT}, which every channel here uses)
+ *       and the heap in use (garbage included); and the live heap that the S open streams hold
+ *       (after a full collection, with all of them open).</li>
  * </ul>
  *
  * A main class rather than JMH, as {@link LoopbackQueueBenchmark}: the figure is a whole system's.
@@ -57,20 +59,19 @@ public final class RelayLoadBenchmark {
                 System.out.printf("round %d%s: %,d events in %.2f s = %,.0f events/s (%d/%d streams ended clean, every event in order)%n",
                         round, round == 1 ? " (warm-up)" : "", r.restEvents(), r.restNanos() / 1e9, r.restEventsPerSecond(),
                         clean, streams);
-                System.out.printf("  first event, upstream write -> client: %s%n", percentiles(r.firstEventPassThrough()));
-                System.out.printf("  first event, client open -> client:    %s%n", percentiles(r.firstEventFromOpen()));
-                System.out.printf("  other events, upstream write -> client: %s%n", percentiles(r.restPassThrough()));
-                System.out.printf("  memory high water: allocator direct %.1f MiB, allocator heap %.1f MiB, JVM direct pool %.1f MiB, "
-                                + "heap used %.0f MiB; live heap with all %d streams open %.1f MiB (%.1f KiB per stream)%n",
-                        mib(m.allocatorDirectHighWater()), mib(m.allocatorHeapHighWater()), mib(m.jvmDirectHighWater()),
-                        mib(m.heapUsedHighWater()), streams, mib(m.liveHeapAllOpen() - m.liveHeapBefore()),
-                        m.liveHeapPerStream(streams) / 1024.0);
+                System.out.printf("  open -> relay's response head (all at once):      %s%n", percentiles(r.openToHead()));
+                System.out.printf("  first event, upstream write -> client (paced):  %s%n", percentiles(r.firstEventPassThrough()));
+                System.out.printf("  other events, upstream write -> client (burst): %s%n", percentiles(r.restPassThrough()));
+                System.out.printf("  memory high water: allocator direct %.1f MiB, allocator heap %.1f MiB, heap used %.0f MiB; "
+                                + "live heap with all %d streams open %.1f MiB (%.1f KiB per stream)%n",
+                        mib(m.allocatorDirectHighWater()), mib(m.allocatorHeapHighWater()), mib(m.heapUsedHighWater()),
+                        streams, mib(m.liveHeapAllOpen() - m.liveHeapBefore()), m.liveHeapPerStream(streams) / 1024.0);
             }
         }
     }
 
     private static String percentiles(Histogram h) {
-        return String.format("p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms",
+        return String.format("p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms",
                 h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(90) / 1e6,
                 h.getValueAtPercentile(99) / 1e6, h.getMaxValue() / 1e6);
     }
