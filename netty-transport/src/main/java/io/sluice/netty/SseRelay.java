@@ -96,9 +96,25 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg); // a body part without an aggregator: a GET relay never needs it
             return;
         }
+        if (((HttpRequest) msg).decoderResult().isFailure()) {
+            // Cut short by the client's close (the codec fires what it had), or malformed: not a
+            // request to open an upstream for.
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+            return;
+        }
         Leg leg = new Leg(System.nanoTime(), (HttpRequest) msg);
         ctx.pipeline().replace(this, "sse-relay-leg", leg);
         leg.start(msg);
+    }
+
+    /**
+     * A client that resets before its request is whole (a vanished client, a port probe): nothing
+     * to relay, so close, as a leg does, instead of letting Netty log it as unhandled.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
     }
 
     /**

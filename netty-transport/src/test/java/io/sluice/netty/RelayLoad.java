@@ -1,0 +1,409 @@
+package io.sluice.netty;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetric;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.core.SseEvent;
+import io.sluice.core.SseException;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * S concurrent relayed streams on loopback, for {@link SseRelayLoadTest} (which asserts on a round)
+ * and {@link RelayLoadBenchmark} (which prints rounds): an upstream Netty server on 127.0.0.1 writes
+ * E events per stream, an {@link SseRelay} on its own group relays them, and S {@link SseClient}
+ * streams read them and check every event.
+ *
+ * <p>A round has three phases. All S streams open: each upstream answers with its response head
+ * and holds, until every upstream has its request and every client its response head. Then the
+ * upstreams write each stream's first event, paced ({@value #FIRST_EVENTS_PER_MILLI} a millisecond,
+ * so they measure the relay's pass-through, not a queue of a thousand), and hold again until every
+ * client has its first event: each first event crosses the relay while its upstream is still open,
+ * and a relay that buffered until the end would never release the hold (the round times out).
+ * Then every upstream writes the rest as fast as it can and ends: throughput.
+ *
+ * <p>Threads: the upstream server and the clients have one event loop each, the relay (its
+ * downstream channels and, on the same loops, its upstream connections) has {@code relayThreads}.
+ * Everything runs in this JVM, so the memory figures are the whole loopback system's (upstream
+ * server, relay, clients): an upper bound on the relay's own.
+ */
+final class RelayLoad implements AutoCloseable {
+    /** An LLM provider's text delta; with the index and stamp, about the size of those in samples/ (median data line 98 bytes). */
+    static final String PAD = "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\" the\"}}";
+    private static final byte[] PAD_BYTES = PAD.getBytes(StandardCharsets.US_ASCII);
+    static final String TYPE = "content_block_delta";
+    /** The pace of the first events: one every 100 us, a fraction of what the relay can take. */
+    static final int FIRST_EVENTS_PER_MILLI = 10;
+
+    private final EventLoopGroup upstreamGroup = TestLoops.nio(1);
+    private final EventLoopGroup relayGroup;
+    private final EventLoopGroup clientGroup = TestLoops.nio(1);
+    private final SseClient relayClient;
+    private final SseClient readerClient;
+    private final int relayThreads;
+
+    RelayLoad(int relayThreads) {
+        this.relayThreads = relayThreads;
+        this.relayGroup = TestLoops.nio(relayThreads);
+        this.relayClient = SseClient.builder().eventLoopGroup(relayGroup, NioSocketChannel.class).build();
+        this.readerClient = SseClient.builder().eventLoopGroup(clientGroup, NioSocketChannel.class).build();
+    }
+
+    int relayThreads() {
+        return relayThreads;
+    }
+
+    /** What one round measured; every duration in nanoseconds. */
+    record Round(int streams, int events, List<String> failures, List<SseRelay.Outcome> outcomes,
+                 Histogram openToHead, Histogram firstEventPassThrough, Histogram restPassThrough,
+                 long restEvents, long restNanos, Memory memory) {
+
+        double restEventsPerSecond() {
+            return restEvents / (restNanos / 1e9);
+        }
+    }
+
+    /**
+     * Memory figures of a round, in bytes. The high waters are sampled every millisecond or so;
+     * {@code liveHeapAllOpen - liveHeapBefore} is the heap that S open streams hold, both read
+     * right after a full collection (so garbage is not counted).
+     */
+    record Memory(long allocatorDirectHighWater, long allocatorHeapHighWater, long heapUsedHighWater,
+                  long liveHeapBefore, long liveHeapAllOpen) {
+
+        long liveHeapPerStream(int streams) {
+            return (liveHeapAllOpen - liveHeapBefore) / streams;
+        }
+    }
+
+    /**
+     * Runs S streams of E events each through the relay and waits for every one to end, up to
+     * {@code timeout} for each phase (the heads, the first events, the rest).
+     *
+     * @throws java.util.concurrent.TimeoutException if a phase did not finish in time
+     */
+    Round run(int streams, int events, Duration timeout) throws Exception {
+        if (events < 1) {
+            throw new IllegalArgumentException("need at least one event per stream, got " + events);
+        }
+        Queue<Channel> held = new ConcurrentLinkedQueue<>();
+        Queue<SseRelay.Outcome> outcomes = new ConcurrentLinkedQueue<>();
+        CountDownLatch heads = new CountDownLatch(streams);
+        CountDownLatch upstreamRequests = new CountDownLatch(streams);
+        CountDownLatch firstEvents = new CountDownLatch(streams);
+        CountDownLatch ended = new CountDownLatch(streams);
+        Histogram restPassThrough = new ConcurrentHistogram(TimeUnit.SECONDS.toNanos(60), 3);
+        List<Reader> readers = new ArrayList<>(streams);
+        long liveHeapBefore = liveHeap();
+        try (LoopbackServer upstream = LoopbackServer.start(upstreamGroup, (ch, request) -> {
+            held.add(ch);
+            upstreamRequests.countDown();
+            LoopbackServer.write(ch, LoopbackServer.SSE_HEADERS_CHUNKED);
+        }); Sampler sampler = new Sampler()) {
+            Channel relay = relayServer(upstream, outcomes);
+            try {
+                URI relayUri = URI.create("http://127.0.0.1:" + ((InetSocketAddress) relay.localAddress()).getPort());
+                for (int i = 0; i < streams; i++) {
+                    Reader reader = new Reader(i, events, heads, firstEvents, ended, restPassThrough);
+                    readers.add(reader);
+                    readerClient.open(SseRequest.get(relayUri.resolve("/stream/" + i)), reader);
+                }
+                // The relay answers each client at once, before its upstream does: wait for both.
+                await(heads, timeout, "response heads", readers);
+                await(upstreamRequests, timeout, "upstream requests", readers);
+                long liveHeapAllOpen = liveHeap();
+
+                writeFirstEvents(List.copyOf(held));
+                await(firstEvents, timeout, "first events", readers);
+
+                long restStart = System.nanoTime();
+                for (Channel ch : held) {
+                    ch.eventLoop().execute(() -> writeRest(ch, events));
+                }
+                await(ended, timeout, "ends", readers);
+                long restNanos = System.nanoTime() - restStart;
+                long deadline = System.nanoTime() + timeout.toNanos();
+                while (outcomes.size() < streams && System.nanoTime() < deadline) {
+                    Thread.sleep(1); // the relay reports a stream just after writing its last chunk
+                }
+
+                List<String> failures = new ArrayList<>();
+                Histogram openToHead = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+                Histogram firstPass = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+                for (Reader reader : readers) {
+                    if (reader.failure != null) {
+                        failures.add(reader.failure);
+                    } else {
+                        openToHead.recordValue(reader.openToHead);
+                        firstPass.recordValue(reader.firstPassThrough);
+                    }
+                }
+                return new Round(streams, events, failures, List.copyOf(outcomes), openToHead, firstPass,
+                        restPassThrough, (long) streams * (events - 1), restNanos,
+                        sampler.stop(liveHeapBefore, liveHeapAllOpen));
+            } finally {
+                relay.close().syncUninterruptibly();
+            }
+        }
+    }
+
+    private Channel relayServer(LoopbackServer upstream, Queue<SseRelay.Outcome> outcomes) {
+        SseRelay handler = SseRelay.builder(relayClient, request -> SseRequest.get(upstream.uri(request.uri())))
+                .heartbeat(Duration.ZERO)
+                .onDone(outcomes::add)
+                .build();
+        return new ServerBootstrap()
+                .group(relayGroup)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        // GET only: no aggregator, the relay releases the request's empty last content.
+                        ch.pipeline().addLast(new HttpServerCodec(), handler);
+                    }
+                })
+                .bind("127.0.0.1", 0).syncUninterruptibly().channel();
+    }
+
+    /** Event {@code index}'s data: the index, the upstream's write time, the delta. */
+    private static String event(int index) {
+        return "event: " + TYPE + "\ndata: " + index + ' ' + System.nanoTime() + ' ' + PAD + "\n\n";
+    }
+
+    /** Each stream's first event, {@link #FIRST_EVENTS_PER_MILLI} a millisecond, on the upstream's one loop. */
+    private void writeFirstEvents(List<Channel> streams) {
+        int[] next = {0};
+        ScheduledFuture<?>[] ticks = new ScheduledFuture<?>[1];
+        ticks[0] = upstreamGroup.next().scheduleAtFixedRate(() -> {
+            for (int i = 0; i < FIRST_EVENTS_PER_MILLI && next[0] < streams.size(); i++) {
+                LoopbackServer.write(streams.get(next[0]++), LoopbackServer.chunk(event(0)));
+            }
+            if (next[0] == streams.size()) {
+                ticks[0].cancel(false);
+            }
+        }, 1, 1, TimeUnit.MILLISECONDS); // not 0: the first tick must find ticks[0] set
+    }
+
+    /** The rest of a stream, each event flushed as a provider flushes its deltas, then the last chunk. */
+    private static void writeRest(Channel ch, int events) {
+        for (int i = 1; i < events; i++) {
+            LoopbackServer.write(ch, LoopbackServer.chunk(event(i)));
+        }
+        LoopbackServer.write(ch, "0\r\n\r\n");
+    }
+
+    private static void await(CountDownLatch latch, Duration timeout, String what, List<Reader> readers)
+            throws Exception {
+        if (!latch.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            long stuck = readers.stream().filter(r -> r.failure == null && !r.done).count();
+            throw new java.util.concurrent.TimeoutException("waited " + timeout + " for " + what + ": "
+                    + latch.getCount() + " missing, " + stuck + " streams still open without a failure");
+        }
+    }
+
+    /** Heap in use right after a full collection: what is live. */
+    private static long liveHeap() {
+        System.gc();
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    @Override
+    public void close() {
+        readerClient.close();
+        relayClient.close();
+        for (EventLoopGroup group : new EventLoopGroup[] {clientGroup, relayGroup, upstreamGroup}) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /**
+     * One downstream stream's checks, on the client's event loop: every event is the next index,
+     * with the upstream's type and delta byte for byte, and the stream ends cleanly after E events.
+     */
+    private static final class Reader implements SseListener {
+        private final int id;
+        private final int events;
+        private final CountDownLatch heads;
+        private final CountDownLatch firstEvents;
+        private final CountDownLatch ended;
+        private final Histogram restPassThrough;
+        private final long openNanos = System.nanoTime();
+        // Client loop only, until the latches hand them to the main thread (their happens-before).
+        private int next;
+        private boolean countedHead;
+        private boolean countedFirst;
+        private long openToHead;
+        private long firstPassThrough;
+        // Volatile: a timeout reads them without a latch, to say what is stuck.
+        private volatile String failure;
+        private volatile boolean done;
+
+        Reader(int id, int events, CountDownLatch heads, CountDownLatch firstEvents, CountDownLatch ended,
+               Histogram restPassThrough) {
+            this.id = id;
+            this.events = events;
+            this.heads = heads;
+            this.firstEvents = firstEvents;
+            this.ended = ended;
+            this.restPassThrough = restPassThrough;
+        }
+
+        @Override
+        public void onOpen(HttpResponseStatus status, HttpHeaders headers) {
+            openToHead = System.nanoTime() - openNanos;
+            countHead();
+        }
+
+        @Override
+        public void onEvent(SseEvent event) {
+            long now = System.nanoTime();
+            if (failure != null) {
+                return;
+            }
+            ByteBuf data = event.dataBuffer();
+            int at = event.dataIndex();
+            int end = at + event.dataLength();
+            long index = 0;
+            long stamp = 0;
+            for (; at < end && data.getByte(at) != ' '; at++) {
+                index = index * 10 + data.getByte(at) - '0';
+            }
+            for (at++; at < end && data.getByte(at) != ' '; at++) {
+                stamp = stamp * 10 + data.getByte(at) - '0';
+            }
+            at++;
+            if (index != next || !TYPE.equals(event.type()) || end - at != PAD_BYTES.length || !padAt(data, at)) {
+                failure = "stream " + id + ", event " + next + ": got " + event.type() + "|" + event.dataAsString();
+                countFirst(); // so a failed stream does not hold the others until the timeout
+                countHead();
+                return;
+            }
+            long passThrough = Math.max(0, now - stamp);
+            if (next++ == 0) {
+                firstPassThrough = passThrough;
+                countFirst();
+            } else {
+                restPassThrough.recordValue(passThrough);
+            }
+        }
+
+        private static boolean padAt(ByteBuf data, int at) {
+            for (int i = 0; i < PAD_BYTES.length; i++) {
+                if (data.getByte(at + i) != PAD_BYTES[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public void onEnd() {
+            if (failure == null && next != events) {
+                failure = "stream " + id + " ended after " + next + " of " + events + " events";
+            }
+            end();
+        }
+
+        @Override
+        public void onError(SseException error) {
+            if (failure == null) {
+                failure = "stream " + id + " failed after " + next + " events: " + error;
+            }
+            end();
+        }
+
+        private void end() {
+            countHead();
+            countFirst();
+            done = true;
+            ended.countDown();
+        }
+
+        private void countHead() {
+            if (!countedHead) {
+                countedHead = true;
+                heads.countDown();
+            }
+        }
+
+        private void countFirst() {
+            if (!countedFirst) {
+                countedFirst = true;
+                firstEvents.countDown();
+            }
+        }
+    }
+
+    /** Samples the memory high waters on a thread of its own until stopped. */
+    private static final class Sampler implements AutoCloseable {
+        private final ByteBufAllocatorMetric allocator =
+                ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric();
+        private final MemoryMXBean heap = ManagementFactory.getMemoryMXBean();
+        private final Thread thread;
+        private volatile boolean running = true;
+        private long allocatorDirect;
+        private long allocatorHeap;
+        private long heapUsed;
+
+        Sampler() {
+            thread = new Thread(this::sample, "relay-load-memory");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void sample() {
+            while (running) {
+                allocatorDirect = Math.max(allocatorDirect, allocator.usedDirectMemory());
+                allocatorHeap = Math.max(allocatorHeap, allocator.usedHeapMemory());
+                heapUsed = Math.max(heapUsed, heap.getHeapMemoryUsage().getUsed());
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        Memory stop(long liveHeapBefore, long liveHeapAllOpen) {
+            close();
+            return new Memory(allocatorDirect, allocatorHeap, heapUsed, liveHeapBefore, liveHeapAllOpen);
+        }
+
+        @Override
+        public void close() {
+            running = false;
+            try {
+                thread.join(); // its fields are read after this join
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
