@@ -1,15 +1,20 @@
 package io.sluice.netty;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.core.SseBoundExceededException;
 import io.sluice.core.SseEvent;
@@ -97,10 +102,12 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             return;
         }
         if (((HttpRequest) msg).decoderResult().isFailure()) {
-            // Cut short by the client's close (the codec fires what it had), or malformed: not a
-            // request to open an upstream for.
+            // Malformed, or cut short by the client's close (the codec fires what it had): not a
+            // request to open an upstream for. A client still there hears why.
             ReferenceCountUtil.release(msg);
-            ctx.close();
+            FullHttpResponse badRequest = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_REQUEST);
+            HttpUtil.setContentLength(badRequest, 0);
+            ctx.writeAndFlush(badRequest).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         Leg leg = new Leg(System.nanoTime(), (HttpRequest) msg);

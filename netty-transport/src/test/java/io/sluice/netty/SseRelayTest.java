@@ -236,6 +236,20 @@ class SseRelayTest {
     }
 
     @Test
+    void aMalformedRequestIsAnswered400AndOpensNoUpstream() throws Exception {
+        try (LoopbackServer upstream = LoopbackServer.start(group, (ch, request) -> { })) {
+            URI relayUri = relayTo(upstream.uri("/"));
+            try (Socket socket = new Socket(relayUri.getHost(), relayUri.getPort())) {
+                socket.getOutputStream().write("GET /x HTTP/1.1\r\nno colon here\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                assertTrue(response.startsWith("HTTP/1.1 400 Bad Request\r\n"), response);
+            }
+            assertTrue(upstream.connections.isEmpty());
+            assertNull(outcomes.poll(200, TimeUnit.MILLISECONDS));
+        }
+    }
+
+    @Test
     void idLinesAreRelayedOnlyWhenTheIdChanges() throws Exception {
         try (LoopbackServer upstream = LoopbackServer.start(group, (ch, request) -> LoopbackServer.writeAndClose(ch,
                 SSE_HEADERS_CHUNKED + chunk("id: 7\ndata: a\n\ndata: b\n\nid\ndata: c\n\n") + "0\r\n\r\n"))) {
