@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.core.SseBoundExceededException;
 import io.sluice.core.SseEvent;
@@ -58,6 +59,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
     private final Function<FullHttpRequest, SseRequest> upstream;
     private final long heartbeatNanos;
     private final Consumer<Outcome> onDone;
+    private final boolean consolidateFlushes;
 
     /**
      * What happened to one relayed stream, for an access log.
@@ -84,6 +86,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         this.upstream = b.upstream;
         this.heartbeatNanos = b.heartbeat.toNanos();
         this.onDone = b.onDone;
+        this.consolidateFlushes = b.consolidateFlushes;
     }
 
     /**
@@ -112,6 +115,14 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         }
         Leg leg = new Leg(System.nanoTime(), (HttpRequest) msg);
         ctx.pipeline().replace(this, "sse-relay-leg", leg);
+        if (consolidateFlushes) {
+            // The events of one upstream read arrive in one event-loop turn; flushing each costs a
+            // syscall apiece, flushing once at the turn's end costs one. RelayLoadBenchmark, 1,000
+            // streams x 400 events: 127k-129k events/s flushing each, 204k-225k consolidated, and
+            // the paced first event's p50 within noise (0.45-0.52 ms vs 0.51-0.56 ms): README, gateway.
+            ctx.pipeline().addBefore("sse-relay-leg", "sse-relay-flush",
+                    new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+        }
         leg.start(msg);
     }
 
@@ -334,6 +345,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private final Function<FullHttpRequest, SseRequest> upstream;
         private Duration heartbeat = Duration.ofSeconds(15);
         private Consumer<Outcome> onDone;
+        private boolean consolidateFlushes = true;
 
         private Builder(SseClient client, Function<FullHttpRequest, SseRequest> upstream) {
             this.client = Objects.requireNonNull(client, "client");
@@ -346,6 +358,16 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
                 throw new IllegalArgumentException("heartbeat must not be negative: " + heartbeat);
             }
             this.heartbeat = heartbeat;
+            return this;
+        }
+
+        /**
+         * Whether each stream's flushes within one event-loop turn become one (Netty's
+         * {@code FlushConsolidationHandler}, placed just before the relay in the stream's
+         * pipeline): default true. Off, every event is flushed as it is written.
+         */
+        public Builder consolidateFlushes(boolean consolidate) {
+            this.consolidateFlushes = consolidate;
             return this;
         }
 

@@ -66,9 +66,15 @@ final class RelayLoad implements AutoCloseable {
     private final SseClient relayClient;
     private final SseClient readerClient;
     private final int relayThreads;
+    private final boolean consolidateFlushes;
 
-    RelayLoad(int relayThreads) {
+    /**
+     * @param consolidateFlushes the relay's {@link SseRelay.Builder#consolidateFlushes} (its default
+     *     is true): the flushes of one event-loop turn (the events of one upstream read) become one
+     */
+    RelayLoad(int relayThreads, boolean consolidateFlushes) {
         this.relayThreads = relayThreads;
+        this.consolidateFlushes = consolidateFlushes;
         this.relayGroup = TestLoops.nio(relayThreads);
         this.relayClient = SseClient.builder().eventLoopGroup(relayGroup, NioSocketChannel.class).build();
         this.readerClient = SseClient.builder().eventLoopGroup(clientGroup, NioSocketChannel.class).build();
@@ -175,6 +181,7 @@ final class RelayLoad implements AutoCloseable {
     private Channel relayServer(LoopbackServer upstream, Queue<SseRelay.Outcome> outcomes) {
         SseRelay handler = SseRelay.builder(relayClient, request -> SseRequest.get(upstream.uri(request.uri())))
                 .heartbeat(Duration.ZERO)
+                .consolidateFlushes(consolidateFlushes)
                 .onDone(outcomes::add)
                 .build();
         return new ServerBootstrap()

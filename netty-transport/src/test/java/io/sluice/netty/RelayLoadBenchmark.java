@@ -29,8 +29,8 @@ import java.time.Duration;
  *
  * A main class rather than JMH, as {@link LoopbackQueueBenchmark}: the figure is a whole system's.
  * Round 1 warms the JIT. Stops by itself. Run (README, gateway):
- * {@code java -cp ... io.sluice.netty.RelayLoadBenchmark 1000 100 3}
- * (streams, events per stream, rounds).
+ * {@code java -cp ... io.sluice.netty.RelayLoadBenchmark 1000 100 3 [each|consolidated]}
+ * (streams, events per stream, rounds; {@link SseRelay.Builder#consolidateFlushes} off or on).
  */
 public final class RelayLoadBenchmark {
     private static final int RELAY_THREADS = 2;
@@ -42,13 +42,14 @@ public final class RelayLoadBenchmark {
         int streams = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int events = args.length > 1 ? Integer.parseInt(args[1]) : 100;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        boolean consolidate = args.length <= 3 || !args[3].equals("each");
         System.out.println("# " + System.getProperty("java.vm.name") + " " + Runtime.version() + ", "
                 + Runtime.getRuntime().availableProcessors() + " cpus, nio, relay on " + RELAY_THREADS
-                + " threads, allocator " + ByteBufAllocator.DEFAULT.getClass().getSimpleName() + ", max heap "
+                + " threads, flushes " + (consolidate ? "consolidated" : "each") + ", allocator " + ByteBufAllocator.DEFAULT.getClass().getSimpleName() + ", max heap "
                 + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
         System.out.println("# " + streams + " concurrent streams x " + events + " events of "
                 + RelayLoad.PAD.length() + "-byte deltas, upstream -> relay -> client on 127.0.0.1");
-        try (RelayLoad load = new RelayLoad(RELAY_THREADS)) {
+        try (RelayLoad load = new RelayLoad(RELAY_THREADS, consolidate)) {
             for (int round = 1; round <= rounds; round++) {
                 RelayLoad.Round r = load.run(streams, events, Duration.ofSeconds(60));
                 if (!r.failures().isEmpty()) {

@@ -52,7 +52,7 @@ class SseRelayLoadTest {
     @Test
     void aThousandConcurrentStreamsArriveWholeAndInOrderInBoundedMemory() throws Exception {
         RelayLoad.Round round;
-        try (RelayLoad load = new RelayLoad(2)) {
+        try (RelayLoad load = new RelayLoad(2, true)) {
             // A relay that held the first event until its upstream ended would time out here: every
             // upstream holds its second event until all 1,000 clients have their first.
             round = load.run(STREAMS, EVENTS, Duration.ofSeconds(20));

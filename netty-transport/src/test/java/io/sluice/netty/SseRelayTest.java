@@ -2,7 +2,9 @@ package io.sluice.netty;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -14,6 +16,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -28,6 +32,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 import static io.sluice.netty.LoopbackServer.SSE_HEADERS_CHUNKED;
@@ -246,6 +251,41 @@ class SseRelayTest {
             }
             assertTrue(upstream.connections.isEmpty());
             assertNull(outcomes.poll(200, TimeUnit.MILLISECONDS));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void theEventsOfOneUpstreamReadLeaveInOneFlushUnlessConsolidationIsOff(boolean consolidate) throws Exception {
+        String twenty = "data: x\n\n".repeat(20);
+        AtomicInteger socketFlushes = new AtomicInteger();
+        try (LoopbackServer upstream = LoopbackServer.start(group, (ch, request) -> LoopbackServer.writeAndClose(ch,
+                SSE_HEADERS_CHUNKED + chunk(twenty) + "0\r\n\r\n"))) {
+            SseRelay handler = SseRelay.builder(upstreamClient, request -> SseRequest.get(upstream.uri("/")))
+                    .heartbeat(Duration.ZERO)
+                    .consolidateFlushes(consolidate)
+                    .build();
+            relay = new ServerBootstrap()
+                    .group(group)
+                    .channel(NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(new ChannelOutboundHandlerAdapter() { // what reaches the socket
+                                @Override
+                                public void flush(ChannelHandlerContext ctx) {
+                                    socketFlushes.incrementAndGet();
+                                    ctx.flush();
+                                }
+                            }, new HttpServerCodec(), handler);
+                        }
+                    })
+                    .bind("127.0.0.1", 0).syncUninterruptibly().channel();
+            String body = rawBody(URI.create("http://127.0.0.1:" + ((InetSocketAddress) relay.localAddress()).getPort() + "/"));
+
+            assertEquals(twenty, body);
+            // Head, events, end: a handful of turns when consolidated; one flush an event (and more) when not.
+            assertTrue(consolidate ? socketFlushes.get() <= 5 : socketFlushes.get() >= 22, "socket flushes: " + socketFlushes);
         }
     }
 
