@@ -262,6 +262,12 @@ class BrowserRelayTest {
         return page;
     }
 
+    private static void assertBothReadersRendered(String name, Reader expected) {
+        Page page = page(name);
+        assertEquals(expected, page.eventSource(), name + ", EventSource");
+        assertEquals(expected, page.fetch(), name + ", fetch");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"anthropic-text", "openai-chat-text"})
     void eventSourceRendersTheSamplesFinalText(String sample) throws IOException {
@@ -284,26 +290,17 @@ class BrowserRelayTest {
 
     @Test
     void aProvidersErrorEventRendersAfterTheTextBeforeIt() throws IOException {
-        Reader expected = new Reader("error", finalText("anthropic-overloaded"), "overloaded_error");
-        Page page = page("anthropic-overloaded");
-        assertEquals(expected, page.eventSource());
-        assertEquals(expected, page.fetch());
+        assertBothReadersRendered("anthropic-overloaded", new Reader("error", finalText("anthropic-overloaded"), "overloaded_error"));
     }
 
     @Test
     void anUpstreamErrorStatusRendersTheRelaysErrorEvent() {
-        Reader expected = new Reader("error", "", "upstream_status");
-        Page page = page("upstream-529");
-        assertEquals(expected, page.eventSource());
-        assertEquals(expected, page.fetch());
+        assertBothReadersRendered("upstream-529", new Reader("error", "", "upstream_status"));
     }
 
     @Test
     void anUnreachableUpstreamRendersTheRelaysErrorEvent() {
-        Reader expected = new Reader("error", "", "upstream_unreachable");
-        Page page = page("upstream-unreachable");
-        assertEquals(expected, page.eventSource());
-        assertEquals(expected, page.fetch());
+        assertBothReadersRendered("upstream-unreachable", new Reader("error", "", "upstream_unreachable"));
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.sluice.netty;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
@@ -81,17 +82,18 @@ class SseRelayTest {
     }
 
     private URI relayWith(SseClient client, Function<FullHttpRequest, SseRequest> upstream) {
-        SseRelay handler = SseRelay.builder(client, upstream)
-                .heartbeat(Duration.ZERO)
-                .onDone(outcomes::add)
-                .build();
+        return serve(SseRelay.builder(client, upstream).heartbeat(Duration.ZERO).onDone(outcomes::add).build());
+    }
+
+    /** Binds a relay server on loopback: {@code first} (if any), the codec, an aggregator and {@code handler}. */
+    private URI serve(SseRelay handler, ChannelHandler... first) {
         relay = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 16), handler);
+                        ch.pipeline().addLast(first).addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 16), handler);
                     }
                 })
                 .bind("127.0.0.1", 0).syncUninterruptibly().channel();
@@ -265,23 +267,13 @@ class SseRelayTest {
                     .heartbeat(Duration.ZERO)
                     .consolidateFlushes(consolidate)
                     .build();
-            relay = new ServerBootstrap()
-                    .group(group)
-                    .channel(NioServerSocketChannel.class)
-                    .childHandler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast(new ChannelOutboundHandlerAdapter() { // what reaches the socket
-                                @Override
-                                public void flush(ChannelHandlerContext ctx) {
-                                    socketFlushes.incrementAndGet();
-                                    ctx.flush();
-                                }
-                            }, new HttpServerCodec(), handler);
-                        }
-                    })
-                    .bind("127.0.0.1", 0).syncUninterruptibly().channel();
-            String body = rawBody(URI.create("http://127.0.0.1:" + ((InetSocketAddress) relay.localAddress()).getPort() + "/"));
+            String body = rawBody(serve(handler, new ChannelOutboundHandlerAdapter() { // what reaches the socket
+                @Override
+                public void flush(ChannelHandlerContext ctx) {
+                    socketFlushes.incrementAndGet();
+                    ctx.flush();
+                }
+            }));
 
             assertEquals(twenty, body);
             // Head, events, end: a handful of turns when consolidated; one flush an event (and more) when not.
