@@ -10,10 +10,10 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -35,17 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class GatewayReadmeExampleTest {
-    private static EventLoopGroup group;
-
-    @BeforeAll
-    static void start() {
-        group = TestLoops.nio(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
+    private static final EventLoopGroup group = TestLoops.nio(2);
+    @RegisterExtension
+    static final AfterAllCallback SHUT_DOWN = TestLoops.shutDownAfterAll(group);
 
     @Test
     void theGatewayRelaysTheProviderStreamWithItsKeyAndLogsIt() throws Exception {

@@ -18,10 +18,10 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.sluice.core.SseException;
 import io.sluice.core.handoff.OwnedSseEvent;
 import io.sluice.core.handoff.SseEventQueue;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.time.Duration;
@@ -42,17 +42,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ReadmeExamplesTest {
     private static final String EVENTS = "event: delta\ndata: {\"text\":\"Hel\"}\n\nevent: delta\ndata: {\"text\":\"lo\"}\n\n";
-    private static EventLoopGroup group;
-
-    @BeforeAll
-    static void start() {
-        group = TestLoops.nio(1);
-    }
-
-    @AfterAll
-    static void stop() {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
+    private static final EventLoopGroup group = TestLoops.nio(1);
+    @RegisterExtension
+    static final AfterAllCallback SHUT_DOWN = TestLoops.shutDownAfterAll(group);
 
     private static LoopbackServer server() {
         return LoopbackServer.start(group, (ch, request) -> LoopbackServer.writeAndClose(ch, LoopbackServer.SSE_HEADERS_CLOSE + EVENTS));

@@ -20,10 +20,10 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.sluice.core.SseParser;
 import io.sluice.core.testing.RecordingHandler;
 import io.sluice.core.testing.SseRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -45,17 +45,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class SseEmitterTest {
-    private static EventLoopGroup group;
-
-    @BeforeAll
-    static void start() {
-        group = TestLoops.nio(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
+    private static final EventLoopGroup group = TestLoops.nio(2);
+    @RegisterExtension
+    static final AfterAllCallback SHUT_DOWN = TestLoops.shutDownAfterAll(group);
 
     /** An embedded channel that has read a GET and answered it; the emitter is in {@code holder[0]}. */
     private static EmbeddedChannel answered(Duration heartbeat, SseEmitter[] holder, String lastEventId) {

@@ -12,11 +12,12 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -46,7 +47,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class SseRelayTest {
-    private static EventLoopGroup group;
+    private static final EventLoopGroup group = TestLoops.nio(2);
+    @RegisterExtension
+    static final AfterAllCallback SHUT_DOWN = TestLoops.shutDownAfterAll(group);
     private static SseClient upstreamClient;
     private static SseClient downstreamClient;
 
@@ -55,14 +58,8 @@ class SseRelayTest {
 
     @BeforeAll
     static void start() {
-        group = TestLoops.nio(2);
         upstreamClient = SseClient.builder().eventLoopGroup(group, NioSocketChannel.class).build();
         downstreamClient = SseClient.builder().eventLoopGroup(group, NioSocketChannel.class).build();
-    }
-
-    @AfterAll
-    static void stop() {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     @AfterEach

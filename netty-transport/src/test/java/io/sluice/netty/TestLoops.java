@@ -2,6 +2,9 @@ package io.sluice.netty;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+
+import java.util.concurrent.TimeUnit;
 
 /** Event loop groups for the tests' servers and clients, on either Netty line. */
 final class TestLoops {
@@ -15,5 +18,13 @@ final class TestLoops {
     @SuppressWarnings("deprecation")
     static EventLoopGroup nio(int threads) {
         return new NioEventLoopGroup(threads);
+    }
+
+    /**
+     * Shuts {@code group} down after the test class: {@code @RegisterExtension static final
+     * AfterAllCallback SHUT_DOWN = TestLoops.shutDownAfterAll(group);} beside the group's field.
+     */
+    static AfterAllCallback shutDownAfterAll(EventLoopGroup group) {
+        return context -> group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }
