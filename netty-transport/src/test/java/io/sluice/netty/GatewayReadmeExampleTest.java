@@ -51,7 +51,7 @@ class GatewayReadmeExampleTest {
             Queue<String> accessLog = new ConcurrentLinkedQueue<>();
             // readme:relay
             SseClient upstream = SseClient.builder()
-                    .eventLoopGroup(group, NioSocketChannel.class) // the server's group: one thread per stream
+                    .eventLoopGroup(group, NioSocketChannel.class) // the server's group: both ends of a stream on one loop
                     .idleTimeout(Duration.ofSeconds(60))
                     .build();
             SseRelay relay = SseRelay.builder(upstream, request -> SseRequest
