@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
 @Command(name = "relay",
         mixinStandardHelpOptions = true,
         versionProvider = Sluice.Version.class,
-        description = "Relays an upstream SSE stream to every request it receives, event by event, never buffering.",
+        description = "Relays an upstream SSE stream to every GET and POST it receives, event by event, never buffering.",
         sortOptions = false)
 final class RelayCommand implements Callable<Integer> {
     @ParentCommand
@@ -49,6 +49,10 @@ final class RelayCommand implements Callable<Integer> {
     @Option(names = {"-H", "--header"}, paramLabel = "'NAME: VALUE'",
             description = "A header for every upstream request (an API key, say); repeatable.")
     private List<String> headers = new ArrayList<>();
+
+    @Option(names = "--path", paramLabel = "PATH",
+            description = "Relay requests to this path only (others are answered 404); default: every path.")
+    private String path;
 
     @Option(names = "--static", paramLabel = "DIR",
             description = "Also serve the files in DIR (GET /page.html; / is index.html), so a page and its stream share an origin.")
@@ -86,6 +90,9 @@ final class RelayCommand implements Callable<Integer> {
         if (heartbeat < 0 || idleTimeout < 0) {
             throw new InputException("--heartbeat and --idle-timeout must not be negative");
         }
+        if (path != null && !path.startsWith("/")) {
+            throw new InputException("--path must start with /: " + path);
+        }
         if (files != null && !Files.isDirectory(files)) {
             throw new InputException("not a folder: " + files);
         }
@@ -93,7 +100,7 @@ final class RelayCommand implements Callable<Integer> {
         PrintWriter log = new PrintWriter(new OutputStreamWriter(sluice.stdout(), StandardCharsets.UTF_8), true);
         RelayServer server;
         try {
-            server = RelayServer.start(new RelayServer.Options(host, port, request, files,
+            server = RelayServer.start(new RelayServer.Options(host, port, request, path, files,
                     GetCommand.seconds(heartbeat), GetCommand.seconds(idleTimeout), insecure, maxBody),
                     outcome -> log.println(accessLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), outcome)));
         } catch (UncheckedIOException e) {

@@ -35,10 +35,11 @@ final class RelayServer extends CommandServer {
      *
      * @param upstream the request every relayed stream makes; the downstream's method, body,
      *     {@code Content-Type} and {@code Last-Event-ID} replace its own
+     * @param path the one request path relayed; null for every path
      * @param files a folder served for GETs that name a file in it; null for none
      * @param maxBody the largest request body read, in bytes; a larger one is answered 413
      */
-    record Options(String host, int port, SseRequest upstream, Path files, Duration heartbeat, Duration idleTimeout,
+    record Options(String host, int port, SseRequest upstream, String path, Path files, Duration heartbeat, Duration idleTimeout,
                    boolean insecure, int maxBody) {
     }
 
@@ -65,6 +66,7 @@ final class RelayServer extends CommandServer {
                     .onDone(accessLog)
                     .build();
             StaticFiles files = options.files() == null ? null : new StaticFiles(options.files());
+            RelayGate gate = new RelayGate(options.path());
             s.bind(new ServerBootstrap()
                     .childOption(ChannelOption.TCP_NODELAY, true) // each event leaves as its own packet, at once
                     .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -76,7 +78,7 @@ final class RelayServer extends CommandServer {
                             if (files != null) {
                                 ch.pipeline().addLast(files);
                             }
-                            ch.pipeline().addLast(relay);
+                            ch.pipeline().addLast(gate, relay);
                         }
                     }), options.host(), options.port());
         } catch (IOException e) {

@@ -37,6 +37,7 @@ import java.util.stream.Stream;
 
 import static io.sluice.cli.SluiceRunner.SAMPLES;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -73,8 +74,12 @@ class RelayTest {
     }
 
     private RelayServer relay(int upstreamPort, Path files) {
+        return relay(upstreamPort, null, files);
+    }
+
+    private RelayServer relay(int upstreamPort, String path, Path files) {
         return RelayServer.start(new RelayServer.Options("127.0.0.1", 0,
-                GetCommand.getRequest("http://127.0.0.1:" + upstreamPort + "/v1/messages"), files,
+                GetCommand.getRequest("http://127.0.0.1:" + upstreamPort + "/v1/messages"), path, files,
                 Duration.ZERO, Duration.ZERO, false, 1 << 20), outcomes::add);
     }
 
@@ -131,6 +136,28 @@ class RelayTest {
             String climb = rawGet(relay.port(), "/%2e%2e/secret.txt");
             assertTrue(climb.contains("content-type: text/event-stream"), climb);
             assertTrue(!climb.contains("not for clients"), climb);
+            assertEquals(55, outcomes.poll(10, TimeUnit.SECONDS).events());
+        }
+    }
+
+    @Test
+    void onlyGetAndPostToThePathAreRelayedAndTheRestAnsweredHere(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("index.html"), "<p>page</p>");
+        try (ReplayServer upstream = serve("anthropic-text.sse"); RelayServer relay = relay(upstream.port(), "/v1/messages", dir)) {
+            URI base = URI.create("http://127.0.0.1:" + relay.port());
+            HttpResponse<String> preflight = HTTP.send(HttpRequest.newBuilder(base.resolve("/v1/messages"))
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(405, preflight.statusCode());
+            assertEquals("GET, POST", preflight.headers().firstValue("allow").orElse(""));
+            HttpResponse<String> favicon = HTTP.send(HttpRequest.newBuilder(base.resolve("/favicon.ico"))
+                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, favicon.statusCode());
+            assertEquals("<p>page</p>", HTTP.send(HttpRequest.newBuilder(base.resolve("/")).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            assertNull(outcomes.poll(200, TimeUnit.MILLISECONDS), "nothing was relayed so far");
+
+            assertEquals(55, events(post(relay.port(), "/v1/messages?beta=1").body()).size());
             assertEquals(55, outcomes.poll(10, TimeUnit.SECONDS).events());
         }
     }
@@ -200,6 +227,8 @@ class RelayTest {
                 .assertOneLineOnStderr(Sluice.EXIT_INPUT);
         SluiceRunner.run("relay", "--listen", "127.0.0.1:0", "--upstream", "http://127.0.0.1:9/",
                 "--static", dir.resolve("missing").toString()).assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        SluiceRunner.run("relay", "--listen", "127.0.0.1:0", "--upstream", "http://127.0.0.1:9/", "--path", "v1")
+                .assertOneLineOnStderr(Sluice.EXIT_INPUT);
     }
 
     /** A GET on a plain socket with the path as given (no client-side normalising), read until close. */
