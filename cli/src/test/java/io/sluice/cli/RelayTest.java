@@ -131,6 +131,9 @@ class RelayTest {
                     .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals("<p>page</p>", page.body());
             assertEquals("text/html; charset=utf-8", page.headers().firstValue("content-type").orElse(""));
+            String head = rawRequest(relay.port(), "HEAD", "/index.html");
+            assertTrue(head.startsWith("HTTP/1.1 200 OK\r\n") && head.contains("content-length: 11\r\n") && head.endsWith("\r\n\r\n"),
+                    head);
 
             // A path that climbs out of the folder names no file of it: it is relayed like any other.
             String climb = rawGet(relay.port(), "/%2e%2e/secret.txt");
@@ -233,10 +236,16 @@ class RelayTest {
 
     /** A GET on a plain socket with the path as given (no client-side normalising), read until close. */
     private static String rawGet(int port, String path) throws IOException {
+        return rawRequest(port, "GET", path);
+    }
+
+    /** One request on a plain socket, {@code connection: close}, read until the server closes. */
+    private static String rawRequest(int port, String method, String path) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(30_000);
             OutputStream out = socket.getOutputStream();
-            out.write(("GET " + path + " HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write((method + " " + path + " HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = socket.getInputStream();
             ByteArrayOutputStream received = new ByteArrayOutputStream();
