@@ -1,5 +1,7 @@
 package io.sluice.cli;
 
+import io.sluice.llm.LlmMessage;
+import io.sluice.llm.MessageCollector;
 import io.sluice.netty.SseRelay;
 import io.sluice.netty.SseRequest;
 import picocli.CommandLine.Command;
@@ -73,6 +75,10 @@ final class RelayCommand implements Callable<Integer> {
     @Option(names = {"-k", "--insecure"}, description = "Accept any TLS certificate from the upstream (self-signed test servers).")
     private boolean insecure;
 
+    @Option(names = "--no-message", negatable = true, defaultValue = "true",
+            description = "Log each LLM stream's provider, stop reason and token counts (decodes every event's JSON; default: on).")
+    private boolean message = true;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
@@ -101,7 +107,7 @@ final class RelayCommand implements Callable<Integer> {
         RelayServer server;
         try {
             server = RelayServer.start(new RelayServer.Options(host, port, request, path, files,
-                    GetCommand.seconds(heartbeat), GetCommand.seconds(idleTimeout), insecure, maxBody),
+                    GetCommand.seconds(heartbeat), GetCommand.seconds(idleTimeout), insecure, maxBody, message),
                     outcome -> log.println(accessLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), outcome)));
         } catch (UncheckedIOException e) {
             throw new InputException("cannot serve " + files + ": " + e.getCause().getMessage(), e);
@@ -118,13 +124,25 @@ final class RelayCommand implements Callable<Integer> {
      * One stream's access log line: time, client, request, then {@code key=value} fields
      * ({@code upstream} status, 0 if none answered; {@code events} and {@code bytes} written
      * downstream; {@code first_event_ms}, -1 if none; {@code total_ms}; {@code end}: ok,
-     * client_gone, or the error event's type), so it greps and splits without a parser.
+     * client_gone, or the error event's type), so it greps and splits without a parser. An LLM
+     * stream adds its final message's {@code provider}, {@code stop} reason and token counts
+     * ({@code -} where the stream did not say).
      */
     static String accessLogLine(Instant at, SseRelay.Outcome o) {
-        return String.format(Locale.ROOT, "%s %s %s %s upstream=%d events=%d bytes=%d first_event_ms=%s total_ms=%.1f end=%s",
+        String line = String.format(Locale.ROOT, "%s %s %s %s upstream=%d events=%d bytes=%d first_event_ms=%s total_ms=%.1f end=%s",
                 at, address(o), o.method(), o.uri().replace(' ', '+'), o.upstreamStatus(), o.events(), o.bytes(),
                 o.firstEventNanos() < 0 ? "-1" : String.format(Locale.ROOT, "%.1f", o.firstEventNanos() / 1e6),
                 o.totalNanos() / 1e6, o.end());
+        if (o.tap() instanceof MessageCollector collector && collector.message().provider() != null) {
+            LlmMessage m = collector.message();
+            line += " provider=" + m.provider().id() + " stop=" + orDash(m.stopReason()) + " input_tokens="
+                    + orDash(m.inputTokens()) + " output_tokens=" + orDash(m.outputTokens());
+        }
+        return line;
+    }
+
+    private static String orDash(Object value) {
+        return value == null ? "-" : value.toString().replace(' ', '_');
     }
 
     private static String address(SseRelay.Outcome o) {

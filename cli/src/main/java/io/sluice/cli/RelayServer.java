@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.sluice.llm.MessageCollector;
 import io.sluice.netty.SseClient;
 import io.sluice.netty.SseRelay;
 import io.sluice.netty.SseRequest;
@@ -38,9 +39,11 @@ final class RelayServer extends CommandServer {
      * @param path the one request path relayed; null for every path
      * @param files a folder served for GETs that name a file in it; null for none
      * @param maxBody the largest request body read, in bytes; a larger one is answered 413
+     * @param collectMessages tap each stream with a {@link MessageCollector}, so the access log
+     *     can say the final message's provider, stop reason and token counts
      */
     record Options(String host, int port, SseRequest upstream, String path, Path files, Duration heartbeat, Duration idleTimeout,
-                   boolean insecure, int maxBody) {
+                   boolean insecure, int maxBody, boolean collectMessages) {
     }
 
     /** The request headers a relayed stream carries upstream: what the body is, and where to resume. */
@@ -61,10 +64,16 @@ final class RelayServer extends CommandServer {
                     .idleTimeout(options.idleTimeout())
                     .firstByteTimeout(Duration.ZERO) // a model may think for minutes; --idle-timeout bounds silence
                     .build();
-            SseRelay relay = SseRelay.builder(s.client, request -> upstreamFor(options.upstream(), request))
+            SseRelay.Builder relay = SseRelay.builder(s.client, request -> upstreamFor(options.upstream(), request))
                     .heartbeat(options.heartbeat())
-                    .onDone(accessLog)
-                    .build();
+                    .onDone(accessLog);
+            if (options.collectMessages()) {
+                // JSON-decodes every event on the event loop, after it is written downstream: a
+                // cost the access log's stop reason and token counts are worth in a command for
+                // on-call use; --no-message drops it.
+                relay.tap(request -> MessageCollector.create());
+            }
+            SseRelay handler = relay.build();
             StaticFiles files = options.files() == null ? null : new StaticFiles(options.files());
             RelayGate gate = new RelayGate(options.path());
             s.bind(new ServerBootstrap()
@@ -78,7 +87,7 @@ final class RelayServer extends CommandServer {
                             if (files != null) {
                                 ch.pipeline().addLast(files);
                             }
-                            ch.pipeline().addLast(gate, relay);
+                            ch.pipeline().addLast(gate, handler);
                         }
                     }), options.host(), options.port());
         } catch (IOException e) {

@@ -1,5 +1,8 @@
 package io.sluice.cli;
 
+import io.sluice.core.testing.JsonTree;
+import io.sluice.llm.LlmMessage;
+import io.sluice.llm.MessageCollector;
 import io.sluice.netty.SseRelay;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,6 +40,7 @@ import java.util.stream.Stream;
 
 import static io.sluice.cli.SluiceRunner.SAMPLES;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -80,7 +84,7 @@ class RelayTest {
     private RelayServer relay(int upstreamPort, String path, Path files) {
         return RelayServer.start(new RelayServer.Options("127.0.0.1", 0,
                 GetCommand.getRequest("http://127.0.0.1:" + upstreamPort + "/v1/messages"), path, files,
-                Duration.ZERO, Duration.ZERO, false, 1 << 20), outcomes::add);
+                Duration.ZERO, Duration.ZERO, false, 1 << 20, true), outcomes::add);
     }
 
     private static HttpResponse<String> post(int port, String path) throws Exception {
@@ -118,6 +122,15 @@ class RelayTest {
             assertEquals(expected.size() + (cut ? 1 : 0), outcome.events());
             assertEquals(response.body().getBytes(StandardCharsets.UTF_8).length, outcome.bytes());
             assertEquals(cut ? "upstream_closed_early" : "ok", outcome.end());
+            // The relay's tap assembled the final message from the events it relayed.
+            LlmMessage message = ((MessageCollector) outcome.tap()).message();
+            if (cut) {
+                assertFalse(message.complete());
+                assertEquals("stream_error", message.error().type());
+            } else {
+                assertEquals(JsonTree.of(Files.readString(SAMPLES.resolve(stem(sample) + ".expected.json"))),
+                        JsonTree.of(message.toJson()));
+            }
         }
     }
 
@@ -185,7 +198,8 @@ class RelayTest {
                 HttpResponse<String> response = post(Integer.parseInt(port.group(1)), "/chat");
                 assertEquals(39, events(response.body()).size());
                 Pattern line = Pattern.compile("\\S+Z 127\\.0\\.0\\.1:\\d+ POST /chat upstream=200 events=39 bytes="
-                        + response.body().getBytes(StandardCharsets.UTF_8).length + " first_event_ms=\\d+\\.\\d total_ms=\\d+\\.\\d end=ok");
+                        + response.body().getBytes(StandardCharsets.UTF_8).length + " first_event_ms=\\d+\\.\\d total_ms=\\d+\\.\\d end=ok"
+                        + " provider=openai-chat stop=tool_calls input_tokens=131 output_tokens=58");
                 while (Files.readAllLines(out).isEmpty()) {
                     assertTrue(System.nanoTime() < deadline, "no access log line");
                     Thread.sleep(20);
@@ -206,7 +220,7 @@ class RelayTest {
     @Test
     void theAccessLogLineNamesEveryFigure() {
         SseRelay.Outcome outcome = new SseRelay.Outcome(new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000),
-                "GET", "/a b", 529, 1, 321, -1, 2_500_000, null, true);
+                "GET", "/a b", 529, 1, 321, -1, 2_500_000, null, true, null, null);
         assertEquals("2026-11-22T03:00:00Z 127.0.0.1:40000 GET /a+b upstream=529 events=1 bytes=321 first_event_ms=-1 "
                 + "total_ms=2.5 end=client_gone", RelayCommand.accessLogLine(Instant.parse("2026-11-22T03:00:00Z"), outcome));
     }

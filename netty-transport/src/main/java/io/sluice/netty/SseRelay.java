@@ -20,6 +20,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.sluice.core.SseBoundExceededException;
 import io.sluice.core.SseEvent;
 import io.sluice.core.SseException;
+import io.sluice.core.SseHandler;
 
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -59,6 +60,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
     private final Function<FullHttpRequest, SseRequest> upstream;
     private final long heartbeatNanos;
     private final Consumer<Outcome> onDone;
+    private final Function<FullHttpRequest, SseHandler> tapFactory;
     private final boolean consolidateFlushes;
 
     /**
@@ -72,9 +74,12 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
      * @param totalNanos from the request to the stream's end
      * @param error why the upstream failed; null when it ended cleanly or the client left first
      * @param clientGone the downstream client went away before the upstream ended
+     * @param tap the stream's {@link Builder#tap tap}, its end already told; null without one
+     * @param tapFailure what the tap threw, after which it was told nothing more; null if nothing
      */
     public record Outcome(SocketAddress client, String method, String uri, int upstreamStatus, long events, long bytes,
-                          long firstEventNanos, long totalNanos, SseException error, boolean clientGone) {
+                          long firstEventNanos, long totalNanos, SseException error, boolean clientGone,
+                          SseHandler tap, RuntimeException tapFailure) {
         /** How it ended, in a word: {@code ok}, {@code client_gone}, or the error event's {@code error.type}. */
         public String end() {
             return error != null ? errorType(error) : clientGone ? "client_gone" : "ok";
@@ -86,6 +91,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         this.upstream = b.upstream;
         this.heartbeatNanos = b.heartbeat.toNanos();
         this.onDone = b.onDone;
+        this.tapFactory = b.tap;
         this.consolidateFlushes = b.consolidateFlushes;
     }
 
@@ -213,6 +219,8 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private int upstreamStatus;
         private long firstEventNanos = -1;
         private boolean done;
+        private SseHandler tap;
+        private RuntimeException tapFailure;
 
         Leg(long startNanos, HttpRequest request) {
             this.startNanos = startNanos;
@@ -231,7 +239,15 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             emitter = new SseEmitter(ctx, request, heartbeatNanos);
             emitter.start();
             try {
-                SseRequest up = upstream.apply(request instanceof FullHttpRequest full ? full : withoutBody(request));
+                FullHttpRequest full = request instanceof FullHttpRequest f ? f : withoutBody(request);
+                if (tapFactory != null) {
+                    try {
+                        tap = tapFactory.apply(full);
+                    } catch (RuntimeException e) {
+                        tapFailure = e; // the tap's trouble, never the stream's
+                    }
+                }
+                SseRequest up = upstream.apply(full);
                 stream = client.open(up, ctx.channel().eventLoop(), this);
             } catch (RuntimeException e) {
                 // The application's mapping failed, or the client runs on another group: a relay_failed event.
@@ -289,26 +305,44 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
                 firstEventNanos = System.nanoTime() - startNanos;
             }
             emitter.event(event);
+            if (tapping()) {
+                try {
+                    tap.onEvent(event); // after the write: the client never waits for the tap
+                } catch (RuntimeException e) {
+                    tapFailure = e;
+                }
+            }
         }
 
         @Override
         public void onRetry(long millis) {
             emitter.retry(millis);
+            if (tapping()) {
+                try {
+                    tap.onRetry(millis);
+                } catch (RuntimeException e) {
+                    tapFailure = e;
+                }
+            }
         }
 
         @Override
         public void onEnd() {
             emitter.close();
-            finish(null, false);
+            finish(null, null);
         }
 
         @Override
         public void onError(SseException error) {
-            if (error instanceof SseCancelledException) {
-                finish(null, true);
+            if (error instanceof SseCancelledException gone) {
+                finish(null, gone);
             } else {
                 fail(error);
             }
+        }
+
+        private boolean tapping() {
+            return tap != null && tapFailure == null;
         }
 
         private void fail(SseException error) {
@@ -319,17 +353,29 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
                 firstEventNanos = System.nanoTime() - startNanos;
             }
             emitter.end("error", errorJson(error), null);
-            finish(error, false);
+            finish(error, null);
         }
 
-        private void finish(SseException error, boolean clientGone) {
+        /** The one end: the tap hears it (an upstream error, the cancel of a client gone, or a clean end), then onDone. */
+        private void finish(SseException error, SseCancelledException gone) {
             if (done) {
                 return;
             }
             done = true;
+            if (tapping()) {
+                try {
+                    if (error != null || gone != null) {
+                        tap.onError(error != null ? error : gone);
+                    } else {
+                        tap.onEnd(0);
+                    }
+                } catch (RuntimeException e) {
+                    tapFailure = e;
+                }
+            }
             if (onDone != null) {
                 onDone.accept(new Outcome(peer, method, uri, upstreamStatus, emitter.events(), emitter.bytes(),
-                        firstEventNanos, System.nanoTime() - startNanos, error, clientGone));
+                        firstEventNanos, System.nanoTime() - startNanos, error, gone != null, tap, tapFailure));
             }
         }
     }
@@ -345,6 +391,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private final Function<FullHttpRequest, SseRequest> upstream;
         private Duration heartbeat = Duration.ofSeconds(15);
         private Consumer<Outcome> onDone;
+        private Function<FullHttpRequest, SseHandler> tap;
         private boolean consolidateFlushes = true;
 
         private Builder(SseClient client, Function<FullHttpRequest, SseRequest> upstream) {
@@ -368,6 +415,20 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
          */
         public Builder consolidateFlushes(boolean consolidate) {
             this.consolidateFlushes = consolidate;
+            return this;
+        }
+
+        /**
+         * Also hands each stream's events to a handler of its own, made by {@code tap} for the
+         * request: to keep the final message (sluice-llm's {@code MessageCollector} is an
+         * {@code SseHandler}), count tokens, log. On the event loop: each event's view (valid during
+         * the call) after it is written downstream, {@code retry} values, then exactly one end,
+         * {@code onEnd(0)} or {@code onError} (the upstream's error, or {@link SseCancelledException}
+         * when the client left), before {@link #onDone}, whose {@link Outcome#tap()} it is. Must
+         * not block. What a tap throws stops the tap, never the stream ({@link Outcome#tapFailure()}).
+         */
+        public Builder tap(Function<FullHttpRequest, SseHandler> tap) {
+            this.tap = tap;
             return this;
         }
 

@@ -12,6 +12,9 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.sluice.core.SseEvent;
+import io.sluice.core.SseException;
+import io.sluice.core.SseHandler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,6 +35,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,6 +47,7 @@ import static io.sluice.netty.LoopbackServer.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -275,6 +280,93 @@ class SseRelayTest {
             assertEquals(twenty, body);
             // Head, events, end: a handful of turns when consolidated; one flush an event (and more) when not.
             assertTrue(consolidate ? socketFlushes.get() <= 5 : socketFlushes.get() >= 22, "socket flushes: " + socketFlushes);
+        }
+    }
+
+    /** A tap that records what it is told as "type|data", "retry N", "end N" or "error Class". */
+    private static final class Tap implements SseHandler {
+        final List<String> seen = new CopyOnWriteArrayList<>();
+        private final int failAt;
+
+        Tap(int failAt) {
+            this.failAt = failAt;
+        }
+
+        @Override
+        public void onEvent(SseEvent event) {
+            if (seen.size() == failAt) {
+                throw new IllegalStateException("tap failed at " + failAt);
+            }
+            seen.add(event.type() + "|" + event.dataAsString());
+        }
+
+        @Override
+        public void onRetry(long millis) {
+            seen.add("retry " + millis);
+        }
+
+        @Override
+        public void onError(SseException error) {
+            seen.add("error " + error.getClass().getSimpleName());
+        }
+
+        @Override
+        public void onEnd(long incompleteTailBytes) {
+            seen.add("end " + incompleteTailBytes);
+        }
+    }
+
+    private URI relayTapped(URI upstream, Tap tap) {
+        return serve(SseRelay.builder(upstreamClient, request -> SseRequest.get(upstream))
+                .heartbeat(Duration.ZERO).tap(request -> tap).onDone(outcomes::add).build());
+    }
+
+    @Test
+    void aTapHearsEveryEventAndRetryThenOneEndAndComesBackInTheOutcome() throws Exception {
+        Tap tap = new Tap(-1);
+        try (LoopbackServer upstream = LoopbackServer.start(group, (ch, request) -> LoopbackServer.writeAndClose(ch,
+                SSE_HEADERS_CHUNKED + chunk("retry: 500\nevent: delta\ndata: a\n\ndata: b\n\n") + "0\r\n\r\n"))) {
+            Recorder client = new Recorder();
+            downstreamClient.open(SseRequest.get(relayTapped(upstream.uri("/"), tap)), client);
+
+            assertNull(client.awaitEnd());
+            SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
+            assertEquals(List.of("retry 500", "delta|a", "message|b", "end 0"), tap.seen);
+            assertSame(tap, outcome.tap());
+            assertNull(outcome.tapFailure());
+        }
+    }
+
+    @Test
+    void aTapThatThrowsStopsHearingButTheStreamGoesOnWhole() throws Exception {
+        Tap tap = new Tap(1);
+        try (LoopbackServer upstream = LoopbackServer.start(group, (ch, request) -> LoopbackServer.writeAndClose(ch,
+                SSE_HEADERS_CHUNKED + chunk("data: a\n\ndata: b\n\ndata: c\n\n") + "0\r\n\r\n"))) {
+            Recorder client = new Recorder();
+            downstreamClient.open(SseRequest.get(relayTapped(upstream.uri("/"), tap)), client);
+
+            assertNull(client.awaitEnd());
+            assertEquals(List.of("message|a|", "message|b|", "message|c|"), client.events);
+            SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
+            assertEquals(List.of("message|a"), tap.seen, "nothing after the throw, not even the end");
+            assertEquals("tap failed at 1", outcome.tapFailure().getMessage());
+            assertEquals("ok", outcome.end());
+        }
+    }
+
+    @Test
+    void aTapHearsTheCancelWhenTheClientLeaves() throws Exception {
+        Tap tap = new Tap(-1);
+        try (LoopbackServer upstream = LoopbackServer.start(group, (ch, request) -> write(ch,
+                SSE_HEADERS_CHUNKED + chunk("data: first\n\n")))) {
+            CompletableFuture<Void> first = new CompletableFuture<>();
+            SseStream stream = downstreamClient.open(SseRequest.get(relayTapped(upstream.uri("/"), tap)),
+                    event -> first.complete(null));
+            first.get(10, TimeUnit.SECONDS);
+            stream.cancel();
+
+            assertTrue(outcomes.poll(10, TimeUnit.SECONDS).clientGone());
+            assertEquals(List.of("message|first", "error SseCancelledException"), tap.seen);
         }
     }
 
