@@ -67,9 +67,12 @@ class ServeTest {
         String stem = sample.substring(0, sample.lastIndexOf('.'));
         List<String> expected = Files.readAllLines(SAMPLES.resolve(stem + ".events.ndjson"));
         try (ReplayServer server = serve(sample, new Timing.Converter().convert("x20"), true)) {
-            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             List<CompletableFuture<HttpResponse<byte[]>>> responses = new ArrayList<>();
             for (int i = 0; i < CLIENTS; i++) {
+                // A client each: a recording may not say "connection: close" although the server
+                // closes after it, and a shared client would pool the connection and send another
+                // request into that close.
+                HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/stream"))
                         .POST(HttpRequest.BodyPublishers.ofString("{\"stream\":true}")).timeout(Duration.ofSeconds(30)).build();
                 responses.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()));

@@ -74,7 +74,10 @@ public final class SseEmitter {
                 .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
                 .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED)
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
-                .set("x-accel-buffering", "no");
+                .set("x-accel-buffering", "no")
+                // The stream's end closes the connection (one stream per connection): said up
+                // front, so no client pools it and sends its next request into the close.
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         ctx.writeAndFlush(head);
         if (heartbeatNanos > 0) {
             heartbeat = ctx.executor().scheduleAtFixedRate(this::heartbeatDue, heartbeatNanos, heartbeatNanos, TimeUnit.NANOSECONDS);

@@ -78,7 +78,7 @@ class SseEmitterTest {
     }
 
     @Test
-    void answersWithAnUnsizedNoCacheEventStreamHead() {
+    void answersWithAnUnsizedNoCacheEventStreamHeadThatSaysItCloses() {
         SseEmitter[] emitter = new SseEmitter[1];
         EmbeddedChannel ch = answered(Duration.ZERO, emitter, null);
         HttpResponse head = ch.readOutbound();
@@ -86,6 +86,7 @@ class SseEmitterTest {
         assertEquals("text/event-stream; charset=utf-8", head.headers().get("content-type"));
         assertEquals("no-cache", head.headers().get("cache-control"));
         assertEquals("no", head.headers().get("x-accel-buffering"));
+        assertEquals("close", head.headers().get("connection"), "the stream's end closes the connection");
         assertEquals("chunked", head.headers().get("transfer-encoding"));
         assertNull(head.headers().get("content-length"));
         assertEquals("/events?room=1", emitter[0].uri());
