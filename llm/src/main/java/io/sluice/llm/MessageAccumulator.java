@@ -22,7 +22,8 @@ import java.util.List;
  *
  * <p>Errors: a provider's {@link DeltaKind#ERROR} is recorded (the first one; it replaces a
  * malformed-event error); a {@link DeltaKind#MALFORMED} event or a {@link #transportError(String,
- * String)} is recorded only when no error is yet. The partial message is kept in every case.
+ * String)} is recorded only when no error is yet (a transport error, only before the message is
+ * complete). The partial message is kept in every case.
  *
  * <p>Confined to one thread; {@link #snapshot()} copies, so the result may be handed to others.
  */
@@ -162,11 +163,13 @@ public final class MessageAccumulator implements DeltaHandler {
 
     /**
      * Records an error of the transport (the connection was reset, an idle timeout, a bound
-     * exceeded), keeping the partial message. Ignored if an error is already recorded: the first
-     * cause is the one worth reporting.
+     * exceeded), keeping the partial message. Ignored if an error is already recorded (the first
+     * cause is the one worth reporting) or the message is complete: what happens to the connection
+     * after the provider's terminal event (a reader that hangs up on it, a reset) takes nothing
+     * from the message.
      */
     public void transportError(String type, String message) {
-        if (error == null) {
+        if (error == null && !complete) {
             error = new LlmError(type, message);
         }
     }

@@ -1,5 +1,6 @@
 package io.sluice.llm;
 
+import io.sluice.core.SseException;
 import io.sluice.core.SseParser;
 import io.sluice.core.testing.Chunking;
 import org.junit.jupiter.api.Test;
@@ -231,6 +232,17 @@ class DeltaDecoderTest {
         assertFalse(message.complete());
         assertTrue(message.text().startsWith("The TCP three-way handshake"));
         assertEquals(13, message.events());
+    }
+
+    @Test
+    void aTransportErrorAfterTheTerminalEventLeavesTheMessageCompleteAndClean() {
+        // A relay's reader that hangs up on message_stop, before the upstream's own end, ends the
+        // stream with a cancel: the message was complete by then.
+        MessageCollector collector = Samples.collect(Samples.sse("anthropic-text"), Chunking.whole(), MessageCollector.create());
+        collector.onError(new SseException("cancelled"));
+        collector.transportError("connection_reset", "Connection reset by peer");
+        assertTrue(collector.message().complete());
+        assertNull(collector.message().error());
     }
 
     @Test
