@@ -16,7 +16,6 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpContentDecompressor;
 import io.netty.handler.pcap.PcapWriteHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -54,6 +53,17 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  */
 public final class SseClient implements AutoCloseable {
+    /** Default {@link Builder#connectTimeout}: 10 s. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** Default {@link Builder#firstByteTimeout}: 60 s. */
+    public static final Duration DEFAULT_FIRST_BYTE_TIMEOUT = Duration.ofSeconds(60);
+    /** Default {@link Builder#idleTimeout}: 10 minutes. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(10);
+
+    /** The pipeline names of the reader idle timer and the handler it goes before. */
+    static final String IDLE = "idle";
+    static final String HTTP = "http";
+
     private final EventLoopGroup group;
     private final boolean ownGroup;
     private final Class<? extends SocketChannel> channelType;
@@ -202,15 +212,27 @@ public final class SseClient implements AutoCloseable {
         return new SseDecoder(decoderSettings, idleTimeoutMillis);
     }
 
+    /**
+     * A reader idle timer for a connection's pipeline, under the name {@link #IDLE}; null when there
+     * is no idle timeout. A paused stream takes it out, as its silence is its own doing.
+     */
+    IdleStateHandler newIdleHandler() {
+        return idleTimeoutMillis > 0 ? new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS) : null;
+    }
+
     /** A bootstrap for one connection of a stream, on the stream's own event loop. */
-    Bootstrap bootstrap(EventLoop loop, SseRequest request, SseDecoder decoder, ChannelInboundHandlerAdapter last,
-                        boolean autoRead) {
+    Bootstrap bootstrap(EventLoop loop, SseRequest request, SseDecoder decoder, ChannelInboundHandlerAdapter last) {
         return new Bootstrap()
                 .group(loop)
                 .channel(channelType)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis))
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.AUTO_READ, autoRead)
+                // The stream asks for each read itself (SseStream's StreamHandler), so a paused
+                // stream reads nothing more and a compressed one inflates a step per read (issue 14).
+                .option(ChannelOption.AUTO_READ, false)
+                // The server's close arrives as an end of input, which can wait behind a compressed
+                // body still being inflated; a close would tear the pipeline down under it.
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -229,11 +251,11 @@ public final class SseClient implements AutoCloseable {
                             p.addLast("first-byte", new FirstByteTimeout(firstByteTimeoutMillis));
                         }
                         if (idleTimeoutMillis > 0) {
-                            p.addLast("idle", new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS));
+                            p.addLast(IDLE, newIdleHandler());
                         }
-                        p.addLast("http", new HttpClientCodec());
+                        p.addLast(HTTP, new HttpClientCodec());
                         if (gzip) {
-                            p.addLast("gunzip", new HttpContentDecompressor(0));
+                            p.addLast("gunzip", new SseDecompressor());
                         }
                         p.addLast("sse", decoder);
                         p.addLast("stream", last);
@@ -283,9 +305,9 @@ public final class SseClient implements AutoCloseable {
         private TrustManagerFactory trust;
         private boolean insecure;
         private boolean gzip = true;
-        private Duration connectTimeout = Duration.ofSeconds(10);
-        private Duration firstByteTimeout = Duration.ofSeconds(60);
-        private Duration idleTimeout = Duration.ZERO;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration firstByteTimeout = DEFAULT_FIRST_BYTE_TIMEOUT;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
         private SseDecoder.Settings decoderSettings = SseDecoder.Settings.DEFAULTS;
         private ReconnectPolicy reconnect;
         private int highWater = 1024;
@@ -320,7 +342,10 @@ public final class SseClient implements AutoCloseable {
             return this;
         }
 
-        /** Asks for gzip or deflate and decompresses it (default on). */
+        /**
+         * Asks for gzip or deflate and decodes it under backpressure, a bounded step per read
+         * ({@link SseDecompressor}); default on. No other coding is asked for.
+         */
         public Builder gzip(boolean gzip) {
             this.gzip = gzip;
             return this;
@@ -337,7 +362,11 @@ public final class SseClient implements AutoCloseable {
             return this;
         }
 
-        /** Longest time without a byte read; zero (the default) for none. */
+        /**
+         * Longest time without a byte read once connected; zero for none. Default 10 minutes: long
+         * enough for a reasoning model's silence, and still an end for a server that stalls
+         * (issue 14). Time paused by backpressure counts too.
+         */
         public Builder idleTimeout(Duration timeout) {
             this.idleTimeout = timeout;
             return this;
@@ -355,7 +384,7 @@ public final class SseClient implements AutoCloseable {
             return this;
         }
 
-        /** Queue streams: autoRead off at {@code highWater} queued events, on again at {@code lowWater}. */
+        /** Queue streams: reading stops at {@code highWater} queued events, and goes on at {@code lowWater}. */
         public Builder waterMarks(int highWater, int lowWater) {
             this.highWater = highWater;
             this.lowWater = lowWater;

@@ -4,13 +4,20 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
-/** A 2xx response whose content type is not {@code text/event-stream}. */
+/**
+ * A 2xx response that is not an event stream this client can read: its content type is not
+ * {@code text/event-stream}, or its body is in a {@code content-encoding} nobody decoded (gzip and
+ * deflate are, by {@link SseDecompressor}, and only they are asked for).
+ */
 public final class SseContentTypeException extends SseResponseException {
     private static final long serialVersionUID = 1L;
 
-    SseContentTypeException(HttpResponseStatus status, HttpHeaders headers, byte[] body, long bodyBytes) {
+    SseContentTypeException(HttpResponseStatus status, HttpHeaders headers, byte[] body, long bodyBytes,
+                            boolean undecodedEncoding) {
         super("HTTP " + status + " with content type " + headers.get(HttpHeaderNames.CONTENT_TYPE, "(none)")
-                + ", not text/event-stream", status, headers, body, bodyBytes);
+                + (undecodedEncoding
+                        ? " in content-encoding " + headers.get(HttpHeaderNames.CONTENT_ENCODING) + ", which is not decoded"
+                        : ", not text/event-stream"), status, headers, body, bodyBytes);
     }
 
     /** The content type the server sent, or null. */

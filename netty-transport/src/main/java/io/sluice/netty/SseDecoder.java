@@ -3,9 +3,11 @@ package io.sluice.netty;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
@@ -24,7 +26,7 @@ import io.sluice.core.handoff.OwnedSseEvent;
 
 /**
  * Turns an HTTP response into Server-Sent Events. Place it after {@code HttpClientCodec} (and an
- * optional {@code HttpContentDecompressor}); it reads {@link HttpObject}s and fires, in stream order:
+ * optional {@link SseDecompressor}); it reads {@link HttpObject}s and fires, in stream order:
  *
  * <ul>
  *   <li>{@code channelRead(OwnedSseEvent)} for each event: owned, so the next handler releases it
@@ -34,6 +36,7 @@ import io.sluice.core.handoff.OwnedSseEvent;
  *       event boundary, or {@code exceptionCaught} with an {@link SseException}:
  *       {@link SseStatusException} or {@link SseContentTypeException} before the stream,
  *       {@link SseClosedEarlyException} when the connection or the response ended first,
+ *       {@link SseMalformedResponseException} when the body's framing or coding broke,
  *       {@link SseTimeoutException} on an {@link IdleStateEvent}, {@link SseConnectException}
  *       when the connection failed before a response, and the parser's
  *       {@link io.sluice.core.SseBoundExceededException} (after which the channel is closed).</li>
@@ -52,7 +55,8 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
     private static final AsciiString EVENT_STREAM = AsciiString.cached("text/event-stream");
 
     /**
-     * The response was accepted as an event stream: a 2xx {@code text/event-stream} head, fired before
+     * The response was accepted as an event stream: a 2xx {@code text/event-stream} head (interim
+     * 1xx answers before it are skipped), fired before
      * its first event. Its headers are the response's own object, valid while the response is read.
      */
     public record Open(HttpResponseStatus status, HttpHeaders headers) {
@@ -158,7 +162,11 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
                     return; // stray content of an earlier response on the connection
                 }
                 HttpResponse response = (HttpResponse) msg;
-                if (response.status().codeClass() != HttpStatusClass.SUCCESS || !isEventStream(response.headers())) {
+                if (isInterim(response.status())) {
+                    return; // 100 Continue, 103 Early Hints: the answer is still to come (RFC 9110, 15.2)
+                }
+                if (response.status().codeClass() != HttpStatusClass.SUCCESS || !isEventStream(response.headers())
+                        || !isIdentity(response.headers())) {
                     rejected = response;
                     errorBody = ctx.alloc().buffer(Math.min(settings.maxErrorBody(), 1024), settings.maxErrorBody());
                     state = State.REJECTED;
@@ -181,8 +189,10 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 if (msg.decoderResult().isFailure()) {
-                    cause = msg.decoderResult().cause();
-                    endStream();
+                    // A chunk size that is not one, a body that does not inflate: not a drop, a
+                    // response that cannot be read on (the codec stops reading it too).
+                    finish(new SseMalformedResponseException(events(), bytes(), msg.decoderResult().cause()));
+                    ctx.close();
                     return;
                 }
                 parser.feed(((HttpContent) msg).content());
@@ -215,6 +225,15 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        inputEnded();
+        ctx.fireChannelInactive();
+    }
+
+    /**
+     * The connection's input ended: it closed, or (half-closure allowed) the server shut its side.
+     * What was not ended by then was cut.
+     */
+    private void inputEnded() {
         switch (state) {
             case AWAIT_RESPONSE:
                 finish(new SseConnectException("connection closed before the response", cause));
@@ -235,11 +254,15 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
             default:
                 throw new IllegalStateException("Unhandled state " + state);
         }
-        ctx.fireChannelInactive();
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            inputEnded(); // the codec fired the body's end, if the close made one, before this
+            ctx.fireUserEventTriggered(evt);
+            return;
+        }
         if (evt instanceof IdleStateEvent && (state == State.STREAMING || state == State.AWAIT_RESPONSE)) {
             finish(new SseTimeoutException(SseTimeoutException.Kind.IDLE, idleTimeoutMillis, events(), bytes()));
             ctx.close();
@@ -295,7 +318,7 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
         HttpResponseStatus status = rejected.status();
         finish(status.codeClass() != HttpStatusClass.SUCCESS
                 ? new SseStatusException(status, headers, body, errorBodyBytes)
-                : new SseContentTypeException(status, headers, body, errorBodyBytes));
+                : new SseContentTypeException(status, headers, body, errorBodyBytes, !isIdentity(headers)));
     }
 
     /** Ends the stream with {@code error}: the one terminal signal this decoder sends. */
@@ -314,6 +337,20 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
             errorBody = null;
         }
         rejected = null;
+    }
+
+    /** 1xx but 101: a 101 switches the connection away from HTTP, which no stream asked for. */
+    private static boolean isInterim(HttpResponseStatus status) {
+        return status.codeClass() == HttpStatusClass.INFORMATIONAL && status.code() != 101;
+    }
+
+    /**
+     * Whether the body arrives as it is: an {@link SseDecompressor} before this handler decodes gzip
+     * and deflate and removes the header; any coding still named is one nobody decodes.
+     */
+    private static boolean isIdentity(HttpHeaders headers) {
+        String encoding = headers.get(HttpHeaderNames.CONTENT_ENCODING);
+        return encoding == null || encoding.isBlank() || HttpHeaderValues.IDENTITY.contentEqualsIgnoreCase(encoding.trim());
     }
 
     private static boolean isEventStream(HttpHeaders headers) {

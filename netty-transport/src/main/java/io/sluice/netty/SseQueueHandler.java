@@ -15,7 +15,7 @@ import io.sluice.core.handoff.SseEventQueue;
  *
  * <pre>{@code
  * SseEventQueue queue = new SseEventQueue(1024, 256, SseQueueHandler.flowControl(ch), ch.eventLoop());
- * ch.pipeline().addLast(new HttpClientCodec(), new HttpContentDecompressor(), new SseDecoder(),
+ * ch.pipeline().addLast(new HttpClientCodec(), new SseDecompressor(), new SseDecoder(),
  *         new SseQueueHandler(queue));
  * }</pre>
  */

@@ -168,6 +168,8 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             return "upstream_timeout";
         } else if (error instanceof SseClosedEarlyException) {
             return "upstream_closed_early";
+        } else if (error instanceof SseMalformedResponseException) {
+            return "upstream_malformed";
         } else if (error instanceof SseBoundExceededException) {
             return "event_too_large";
         }

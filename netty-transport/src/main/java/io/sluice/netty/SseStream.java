@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -15,6 +16,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.core.SseException;
 import io.sluice.core.handoff.OwnedSseEvent;
@@ -103,14 +105,14 @@ public final class SseStream implements AutoCloseable {
     }
 
     /**
-     * Stops reading from the connection (autoRead off) until {@link #resume()}: what is already read
+     * Stops reading from the connection (no more reads are asked for) until {@link #resume()}: what is already read
      * is still delivered, then the server's sends back up in TCP. Holds across reconnects. Any
      * thread; for a listener stream, whose consumer has no queue to signal with.
      */
     public void pause() {
         onLoop(() -> {
             callerPaused = true;
-            applyAutoRead();
+            applyDemand();
         });
     }
 
@@ -118,7 +120,7 @@ public final class SseStream implements AutoCloseable {
     public void resume() {
         onLoop(() -> {
             callerPaused = false;
-            applyAutoRead();
+            applyDemand();
         });
     }
 
@@ -130,10 +132,32 @@ public final class SseStream implements AutoCloseable {
         }
     }
 
-    private void applyAutoRead() {
-        if (channel != null) {
-            channel.config().setAutoRead(!(queuePaused || callerPaused));
+    private boolean paused() {
+        return queuePaused || callerPaused;
+    }
+
+    /**
+     * Asks for a read when the stream is not paused; the StreamHandler asks for the next after each
+     * one completes. Paused, no read is asked for, so at most the read in flight still arrives, and
+     * the reader idle timer is taken out: the silence is ours, not the server's.
+     */
+    private void applyDemand() {
+        if (channel == null || !channel.isRegistered()) {
+            return;
         }
+        ChannelPipeline pipeline = channel.pipeline();
+        if (paused()) {
+            if (pipeline.get(SseClient.IDLE) != null) {
+                pipeline.remove(SseClient.IDLE);
+            }
+            return;
+        }
+        IdleStateHandler idle;
+        if (pipeline.get(SseClient.IDLE) == null && pipeline.get(SseClient.HTTP) != null
+                && (idle = client.newIdleHandler()) != null) {
+            pipeline.addBefore(SseClient.HTTP, SseClient.IDLE, idle);
+        }
+        channel.read();
     }
 
     /** Cancels the stream (if not over) and releases every queued event. Call from the consumer thread. */
@@ -168,7 +192,7 @@ public final class SseStream implements AutoCloseable {
             bytesBefore += decoder.bytes();
         }
         decoder = client.newDecoder();
-        Bootstrap bootstrap = client.bootstrap(loop, request, decoder, new StreamHandler(), !(queuePaused || callerPaused));
+        Bootstrap bootstrap = client.bootstrap(loop, request, decoder, new StreamHandler());
         ChannelFuture connecting = bootstrap.connect(request.uri().getHost(), request.port());
         channel = connecting.channel();
         connecting.addListener((ChannelFuture f) -> {
@@ -182,6 +206,9 @@ public final class SseStream implements AutoCloseable {
                 return;
             }
             f.channel().writeAndFlush(httpRequest());
+            if (!paused()) {
+                f.channel().read();
+            }
         });
     }
 
@@ -218,7 +245,7 @@ public final class SseStream implements AutoCloseable {
         }
         ReconnectPolicy policy = client.reconnectPolicy();
         boolean retryable = error instanceof SseClosedEarlyException || error instanceof SseTimeoutException
-                || error instanceof SseConnectException;
+                || error instanceof SseConnectException || error instanceof SseMalformedResponseException;
         if (policy != null && retryable && request.method().equals(HttpMethod.GET)) {
             failedAttempts = connectionDeliveredEvent ? 1 : failedAttempts + 1;
             if (failedAttempts <= policy.maxAttempts()) {
@@ -281,6 +308,14 @@ public final class SseStream implements AutoCloseable {
         }
 
         @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (!paused() && !terminated) {
+                ctx.read(); // the next read: one at a time, so a pause stops the stream within one
+            }
+            ctx.fireChannelReadComplete();
+        }
+
+        @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof SseDecoder.Open) {
                 if (listener != null && !terminated) {
@@ -314,13 +349,13 @@ public final class SseStream implements AutoCloseable {
         @Override
         public void pause() {
             queuePaused = true;
-            applyAutoRead();
+            applyDemand();
         }
 
         @Override
         public void resume() {
             queuePaused = false;
-            applyAutoRead();
+            applyDemand();
         }
     }
 }

@@ -11,7 +11,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpContentDecompressor;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
@@ -64,7 +63,7 @@ class ReadmeExamplesTest {
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast(
                                     new HttpClientCodec(),
-                                    new HttpContentDecompressor(0),
+                                    new SseDecompressor(),
                                     new SseDecoder(),
                                     // SimpleChannelInboundHandler releases each owned event after the call.
                                     new SimpleChannelInboundHandler<OwnedSseEvent>() {

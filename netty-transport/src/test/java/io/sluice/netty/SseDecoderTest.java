@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpContentDecompressor;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
@@ -61,7 +60,7 @@ class SseDecoderTest {
     private final Ends ends = new Ends();
 
     private EmbeddedChannel channel(SseDecoder decoder) {
-        EmbeddedChannel ch = new EmbeddedChannel(new HttpClientCodec(), new HttpContentDecompressor(0), decoder, ends);
+        EmbeddedChannel ch = new EmbeddedChannel(new HttpClientCodec(), new SseDecompressor(), decoder, ends);
         // The client codec pairs each response with a request: send one, and drop its bytes.
         ch.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/"));
         ByteBuf written;
@@ -194,5 +193,63 @@ class SseDecoderTest {
         EmbeddedChannel ch = channel(new SseDecoder());
         ch.finish();
         assertInstanceOf(SseConnectException.class, ends.ends.get(0));
+    }
+
+    @Test
+    void interimResponsesBeforeTheAnswerAreSkipped() {
+        EmbeddedChannel ch = channel(new SseDecoder());
+        ch.writeInbound(bytes("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </style.css>; rel=preload\r\n\r\n"));
+        assertTrue(ends.userEvents.isEmpty(), "no Open for an interim answer");
+        assertTrue(ends.ends.isEmpty(), "and no end: the answer is still to come");
+        ch.writeInbound(bytes(LoopbackServer.SSE_HEADERS_CHUNKED + LoopbackServer.chunk("data: a\n\n") + "0\r\n\r\n"));
+        assertEquals(List.of("message|a|"), ends.events);
+        assertEquals(200, assertInstanceOf(SseDecoder.Open.class, ends.userEvents.get(0)).status().code());
+        assertInstanceOf(SseDecoder.StreamEnd.class, ends.ends.get(0));
+        ch.finish();
+    }
+
+    @Test
+    void switchingProtocolsIsNoInterimAnswerButARefusal() {
+        EmbeddedChannel ch = channel(new SseDecoder());
+        ch.writeInbound(bytes("HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n"));
+        ch.finish();
+        assertEquals(101, assertInstanceOf(SseStatusException.class, ends.ends.get(0)).status().code());
+    }
+
+    @Test
+    void chunkSizeThatIsNotOneIsAMalformedResponseNotAnEarlyClose() {
+        EmbeddedChannel ch = channel(new SseDecoder());
+        ch.writeInbound(bytes(LoopbackServer.SSE_HEADERS_CHUNKED + LoopbackServer.chunk("data: a\n\n")
+                + "ffffffffffffffff\r\ndata: b\n\n\r\n"));
+        assertEquals(List.of("message|a|"), ends.events);
+        SseMalformedResponseException error = assertInstanceOf(SseMalformedResponseException.class, ends.ends.get(0));
+        assertEquals(1, error.events());
+        assertTrue(!ch.isOpen(), "a response that cannot be read on is closed");
+        ch.finish();
+        assertEquals(1, ends.ends.size());
+    }
+
+    @Test
+    void gzipBodyThatDoesNotInflateIsAMalformedResponse() {
+        EmbeddedChannel ch = channel(new SseDecoder());
+        byte[] gz = SseDecompressorTest.gzip("data: a\n\ndata: b\n\n".getBytes(StandardCharsets.UTF_8));
+        gz[gz.length - 1] ^= 1; // the trailer's size no longer matches
+        ByteBuf wire = Unpooled.wrappedBuffer(bytes("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+                + "content-encoding: gzip\r\ncontent-length: " + gz.length + "\r\n\r\n"), Unpooled.wrappedBuffer(gz));
+        ch.writeInbound(wire);
+        assertEquals(List.of("message|a|", "message|b|"), ends.events, "the events before the fault are delivered");
+        assertInstanceOf(SseMalformedResponseException.class, ends.ends.get(0));
+        ch.finish();
+    }
+
+    @Test
+    void bodyInACodingNobodyDecodedIsRefused() {
+        EmbeddedChannel ch = channel(new SseDecoder());
+        ch.writeInbound(bytes("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-encoding: br\r\n"
+                + "content-length: 4\r\n\r\n\u0001\u0002\u0003\u0004"));
+        SseContentTypeException error = assertInstanceOf(SseContentTypeException.class, ends.ends.get(0));
+        assertTrue(error.getMessage().contains("content-encoding br"), error.getMessage());
+        assertTrue(ends.events.isEmpty());
+        ch.finish();
     }
 }

@@ -1,0 +1,16 @@
+package io.sluice.netty;
+
+/**
+ * The response broke its own framing after the stream began: a chunk size that is not a chunk
+ * size, a gzip or deflate body that does not inflate, a compressed body cut before its end. Unlike
+ * {@link SseClosedEarlyException} the connection did not simply stop: what came was not HTTP the
+ * client can read on. The cause is the codec's own exception.
+ */
+public final class SseMalformedResponseException extends SseStreamException {
+    private static final long serialVersionUID = 1L;
+
+    SseMalformedResponseException(long events, long bytes, Throwable cause) {
+        super("malformed response" + (cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")"),
+                events, bytes, cause);
+    }
+}
