@@ -329,6 +329,70 @@ class RelayTest {
         return Stream.concat(Stream.of(first), Stream.of(more)).toArray(String[]::new);
     }
 
+    // ---- regressions kept from the hostile-client round (issue 14) ----
+
+    @Test
+    void aClientThatVanishesMidStreamHasItsUpstreamClosedWithinASecond() throws Exception {
+        try (TestUpstream upstream = TestUpstream.holding("data: first\n\n"); RelayServer relay = relay(upstream.port(), null)) {
+            for (boolean reset : new boolean[] {false, true}) {
+                int before = upstream.closed();
+                Socket socket = new Socket("127.0.0.1", relay.port());
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write("GET /stream HTTP/1.1\r\nhost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                InputStream in = socket.getInputStream();
+                String seen = "";
+                while (!seen.contains("data: first")) {
+                    byte[] buffer = new byte[4096];
+                    int n = in.read(buffer);
+                    assertTrue(n > 0, seen);
+                    seen += new String(buffer, 0, n, StandardCharsets.UTF_8);
+                }
+                if (reset) {
+                    socket.setSoLinger(true, 0); // vanishes with a reset, as a killed process's socket may
+                }
+                long left = System.nanoTime();
+                socket.close();
+                long closedAt = upstream.awaitClose(before + 1, Duration.ofSeconds(10));
+                assertTrue(closedAt - left < TimeUnit.SECONDS.toNanos(1),
+                        "reset " + reset + ": upstream closed " + (closedAt - left) / 1_000_000 + " ms after the client left");
+                assertEquals("client_gone", outcomes.poll(10, TimeUnit.SECONDS).end());
+            }
+        }
+    }
+
+    @Test
+    void noClimbOutOfTheStaticFolderIsEverServed(@TempDir Path dir) throws Exception {
+        Path site = Files.createDirectory(dir.resolve("site"));
+        Files.writeString(site.resolve("index.html"), "<p>page</p>");
+        Path outside = Files.createDirectory(dir.resolve("outside"));
+        Files.writeString(dir.resolve("secret.txt"), "not for clients");
+        Files.writeString(outside.resolve("secret.txt"), "not for clients");
+        boolean links;
+        try {
+            Files.createSymbolicLink(site.resolve("link.txt"), dir.resolve("secret.txt"));
+            Files.createSymbolicLink(site.resolve("linked-dir"), outside);
+            links = true;
+        } catch (UnsupportedOperationException | IOException noLinks) {
+            links = false; // a file system without symbolic links: the climbs by name still run
+        }
+        try (TestUpstream upstream = TestUpstream.endingAfter("data: relayed\n\n"); RelayServer relay = relay(upstream.port(), site)) {
+            List<String> climbs = new ArrayList<>(List.of("/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt",
+                    "/..%2fsecret.txt", "/%2e%2e%2fsecret.txt", "/./../secret.txt", "/x/../../secret.txt", "/..\\secret.txt",
+                    "/%2e%2e/outside/secret.txt", "//../secret.txt"));
+            if (links) {
+                climbs.addAll(List.of("/link.txt", "/linked-dir/secret.txt"));
+            }
+            for (String climb : climbs) {
+                String answer = rawGet(relay.port(), climb);
+                assertFalse(answer.contains("not for clients"), climb + " served: " + answer);
+                assertFalse(answer.contains("content-type: application/octet-stream") || answer.contains("text/plain"),
+                        climb + " answered as a file: " + answer);
+            }
+            assertEquals("<p>page</p>", HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + relay.port() + "/"))
+                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString()).body(), "the folder itself is served");
+        }
+    }
+
     /** One request as given on a plain socket, read until the server closes. */
     private static String rawExchange(int port, String request) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", port)) {
