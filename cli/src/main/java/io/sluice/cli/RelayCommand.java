@@ -2,6 +2,7 @@ package io.sluice.cli;
 
 import io.sluice.llm.LlmMessage;
 import io.sluice.llm.MessageCollector;
+import io.sluice.netty.RequestAuthenticator;
 import io.sluice.netty.SseRelay;
 import io.sluice.netty.SseRequest;
 import picocli.CommandLine.Command;
@@ -13,6 +14,7 @@ import picocli.CommandLine.Spec;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,6 +53,16 @@ final class RelayCommand implements Callable<Integer> {
     @Option(names = {"-H", "--header"}, paramLabel = "'NAME: VALUE'",
             description = "A header for every upstream request (an API key, say); repeatable.")
     private List<String> headers = new ArrayList<>();
+
+    @Option(names = "--require-header", paramLabel = "'NAME: VALUE'",
+            description = "Serve only requests with this header and value, others get 401; repeatable, each required. "
+                    + "Without it or --token-file the relay serves anyone who reaches --listen.")
+    private List<String> requiredHeaders = new ArrayList<>();
+
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "Serve only requests with 'Authorization: Bearer T', T one line of FILE (blank and # lines skipped); "
+                    + "others get 401. Read at start.")
+    private Path tokenFile;
 
     @Option(names = "--path", paramLabel = "PATH",
             description = "Relay requests to this path only (others are answered 404); default: every path.")
@@ -104,11 +116,13 @@ final class RelayCommand implements Callable<Integer> {
         }
         SseRequest request = GetCommand.withHeaders(GetCommand.getRequest(upstream), headers);
         PrintWriter log = new PrintWriter(new OutputStreamWriter(sluice.stdout(), StandardCharsets.UTF_8), true);
+        RequestAuthenticator authenticator = RelayCredentials.authenticator(requiredHeaders, tokenFile, (client, refused) ->
+                log.println(refusedLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), client, refused.method().name(), refused.uri())));
         RelayServer server;
         try {
             server = RelayServer.start(new RelayServer.Options(host, port, request, path, files,
                     GetCommand.seconds(heartbeat), GetCommand.seconds(idleTimeout), insecure, maxBody, message),
-                    outcome -> log.println(accessLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), outcome)));
+                    outcome -> log.println(accessLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), outcome)), authenticator);
         } catch (UncheckedIOException e) {
             throw new InputException("cannot serve " + files + ": " + e.getCause().getMessage(), e);
         }
@@ -141,11 +155,24 @@ final class RelayCommand implements Callable<Integer> {
         return line;
     }
 
+    /**
+     * The access log line of a request refused for want of a credential: the same fields as
+     * {@link #accessLogLine}, nothing relayed, {@code end=unauthorized}. Never the credential.
+     */
+    static String refusedLogLine(Instant at, SocketAddress client, String method, String uri) {
+        return String.format(Locale.ROOT, "%s %s %s %s upstream=0 events=0 bytes=0 first_event_ms=-1 total_ms=0.0 end=unauthorized",
+                at, address(client), method, uri.replace(' ', '+'));
+    }
+
     private static String orDash(Object value) {
         return value == null ? "-" : value.toString().replace(' ', '_');
     }
 
     private static String address(SseRelay.Outcome o) {
-        return o.client() == null ? "-" : o.client().toString().replaceFirst("^.*/", "");
+        return address(o.client());
+    }
+
+    private static String address(SocketAddress client) {
+        return client == null ? "-" : client.toString().replaceFirst("^.*/", "");
     }
 }

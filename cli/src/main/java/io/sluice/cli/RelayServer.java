@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.sluice.llm.MessageCollector;
+import io.sluice.netty.RequestAuthenticator;
 import io.sluice.netty.SseClient;
 import io.sluice.netty.SseRelay;
 import io.sluice.netty.SseRequest;
@@ -54,8 +55,17 @@ final class RelayServer extends CommandServer {
     private RelayServer() {
     }
 
-    /** A relay bound to the options' address (port 0 picks a free one), already accepting. */
+    /** A relay bound to the options' address (port 0 picks a free one), already accepting; open to anyone. */
     static RelayServer start(Options options, Consumer<SseRelay.Outcome> accessLog) {
+        return start(options, accessLog, null);
+    }
+
+    /**
+     * A relay as {@link #start(Options, Consumer)} whose every request, a file's included, must
+     * satisfy {@code authenticator} (null: none), checked on the request head before anything else
+     * reads it, so a refused client opens no upstream request and sends no body.
+     */
+    static RelayServer start(Options options, Consumer<SseRelay.Outcome> accessLog, RequestAuthenticator authenticator) {
         RelayServer s = new RelayServer();
         try {
             s.client = SseClient.builder()
@@ -82,7 +92,11 @@ final class RelayServer extends CommandServer {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             s.clients.add(ch);
-                            ch.pipeline().addLast(new HttpServerCodec(), new HttpServerExpectContinueHandler(),
+                            ch.pipeline().addLast(new HttpServerCodec());
+                            if (authenticator != null) {
+                                ch.pipeline().addLast(authenticator);
+                            }
+                            ch.pipeline().addLast(new HttpServerExpectContinueHandler(),
                                     new HttpObjectAggregator(options.maxBody()));
                             if (files != null) {
                                 ch.pipeline().addLast(files);

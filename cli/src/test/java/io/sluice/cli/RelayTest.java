@@ -248,6 +248,264 @@ class RelayTest {
                 .assertOneLineOnStderr(Sluice.EXIT_INPUT);
     }
 
+    // ---- who may use the relay (issue 14, item 5) ----
+
+    private static final String REFUSAL_HEAD = "HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\nconnection: close\r\n";
+
+    private RelayServer guardedRelay(int upstreamPort, List<String> requiredHeaders, Path tokenFile, List<String> refused) {
+        return RelayServer.start(new RelayServer.Options("127.0.0.1", 0,
+                GetCommand.getRequest("http://127.0.0.1:" + upstreamPort + "/v1/messages"), null, null,
+                Duration.ZERO, Duration.ZERO, false, 1 << 20, false), outcomes::add,
+                RelayCredentials.authenticator(requiredHeaders, tokenFile, (client, request) ->
+                        refused.add(RelayCommand.refusedLogLine(Instant.EPOCH, client, request.method().name(), request.uri()))));
+    }
+
+    @Test
+    void aRequiredHeaderAdmitsOnlyItsExactValueAndARefusalOpensNoUpstream() throws Exception {
+        List<String> refused = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (TestUpstream upstream = TestUpstream.endingAfter("data: hi\n\n");
+             RelayServer relay = guardedRelay(upstream.port(), List.of("X-Relay-Key: s3cret-value"), null, refused)) {
+            for (String credential : List.of("", "x-relay-key: s3cret-valuf\r\n", "x-relay-key: s3cret\r\n",
+                    "x-relay-key: s3cret-value-2\r\n", "authorization: Bearer s3cret-value\r\n")) {
+                String answer = rawExchange(relay.port(), "GET /stream HTTP/1.1\r\nhost: x\r\n" + credential + "\r\n");
+                assertTrue(answer.startsWith(REFUSAL_HEAD) && answer.endsWith(io.sluice.netty.RequestAuthenticator.REFUSAL_BODY),
+                        answer);
+                assertFalse(answer.contains("www-authenticate"), "no scheme to challenge with for a custom header");
+            }
+            String post = rawExchange(relay.port(), "POST /stream HTTP/1.1\r\nhost: x\r\nexpect: 100-continue\r\n"
+                    + "content-type: application/json\r\ncontent-length: 100000000\r\n\r\n");
+            assertTrue(post.startsWith(REFUSAL_HEAD), "refused before any 100 Continue or 413: " + post);
+            assertEquals(0, upstream.accepted(), "no upstream connection for a refused client");
+            assertEquals(6, refused.size());
+            assertEquals("1970-01-01T00:00:00Z " + refused.get(5).split(" ")[1] + " POST /stream upstream=0 events=0 bytes=0 "
+                    + "first_event_ms=-1 total_ms=0.0 end=unauthorized", refused.get(5));
+            assertTrue(refused.stream().noneMatch(line -> line.contains("s3cret")), refused::toString);
+
+            String admitted = rawExchange(relay.port(), "GET /stream HTTP/1.1\r\nhost: x\r\nx-relay-key: s3cret-value\r\n\r\n");
+            assertTrue(admitted.startsWith("HTTP/1.1 200 OK\r\n") && admitted.contains("data: hi\n\n"), admitted);
+            assertEquals(1, upstream.accepted());
+            assertFalse(upstream.requests().get(0).contains("s3cret"), "the credential stays downstream");
+        }
+    }
+
+    @Test
+    void aTokenFileAdmitsEachOfItsTokensAndRefusesTheRestWithABearerChallenge(@TempDir Path dir) throws Exception {
+        Path tokens = Files.writeString(dir.resolve("tokens"), "# team A\nalpha-0123456789\n\n  beta-short  \ngamma.token/with+chars=\n");
+        try (TestUpstream upstream = TestUpstream.endingAfter("data: hi\n\n");
+             RelayServer relay = guardedRelay(upstream.port(), List.of(), tokens, new ArrayList<>())) {
+            for (String credential : List.of("", "authorization: Bearer alpha-012345678\r\n", "authorization: Bearer beta\r\n",
+                    "authorization: Bearer # team A\r\n", "authorization: Bearer \r\n", "authorization: Basic YmV0YS1zaG9ydA==\r\n")) {
+                String answer = rawExchange(relay.port(), "GET /stream HTTP/1.1\r\nhost: x\r\n" + credential + "\r\n");
+                assertTrue(answer.startsWith(REFUSAL_HEAD + "www-authenticate: Bearer\r\n"), answer);
+            }
+            assertEquals(0, upstream.accepted());
+            for (String token : List.of("alpha-0123456789", "beta-short", "gamma.token/with+chars=")) {
+                String admitted = rawExchange(relay.port(), "GET /stream HTTP/1.1\r\nhost: x\r\nauthorization: Bearer " + token + "\r\n\r\n");
+                assertTrue(admitted.startsWith("HTTP/1.1 200 OK\r\n") && admitted.contains("data: hi\n\n"), admitted);
+            }
+            assertEquals(3, upstream.accepted());
+        }
+    }
+
+    @Test
+    void badCredentialOptionsAreOneLineThatNeverQuotesTheSecret(@TempDir Path dir) throws Exception {
+        String[] relay = {"relay", "--listen", "127.0.0.1:0", "--upstream", "http://127.0.0.1:9/"};
+        SluiceRunner.Result noColon = SluiceRunner.run(concat(relay, "--require-header", "topsecretvalue"));
+        noColon.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        assertFalse(noColon.err().contains("topsecretvalue"), noColon.err());
+        SluiceRunner.Result empty = SluiceRunner.run(concat(relay, "--require-header", "x-key:  "));
+        empty.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        SluiceRunner.run(concat(relay, "--token-file", dir.resolve("missing").toString())).assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        Path none = Files.writeString(dir.resolve("none"), "# only a comment\n\n");
+        SluiceRunner.run(concat(relay, "--token-file", none.toString())).assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        Path spaced = Files.writeString(dir.resolve("spaced"), "good-token\ntop secret\n");
+        SluiceRunner.Result spacedResult = SluiceRunner.run(concat(relay, "--token-file", spaced.toString()));
+        spacedResult.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        assertTrue(spacedResult.err().contains("line 2 of "), spacedResult.err());
+        assertFalse(spacedResult.err().contains("top secret"), spacedResult.err());
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        return Stream.concat(Stream.of(first), Stream.of(more)).toArray(String[]::new);
+    }
+
+    // ---- regressions kept from the hostile-client round (issue 14) ----
+
+    @Test
+    void aClientThatVanishesMidStreamHasItsUpstreamClosedWithinASecond() throws Exception {
+        try (TestUpstream upstream = TestUpstream.holding("data: first\n\n"); RelayServer relay = relay(upstream.port(), null)) {
+            for (boolean reset : new boolean[] {false, true}) {
+                int before = upstream.closed();
+                Socket socket = new Socket("127.0.0.1", relay.port());
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write("GET /stream HTTP/1.1\r\nhost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                InputStream in = socket.getInputStream();
+                String seen = "";
+                while (!seen.contains("data: first")) {
+                    byte[] buffer = new byte[4096];
+                    int n = in.read(buffer);
+                    assertTrue(n > 0, seen);
+                    seen += new String(buffer, 0, n, StandardCharsets.UTF_8);
+                }
+                if (reset) {
+                    socket.setSoLinger(true, 0); // vanishes with a reset, as a killed process's socket may
+                }
+                long left = System.nanoTime();
+                socket.close();
+                long closedAt = upstream.awaitClose(before + 1, Duration.ofSeconds(10));
+                assertTrue(closedAt - left < TimeUnit.SECONDS.toNanos(1),
+                        "reset " + reset + ": upstream closed " + (closedAt - left) / 1_000_000 + " ms after the client left");
+                assertEquals("client_gone", outcomes.poll(10, TimeUnit.SECONDS).end());
+            }
+        }
+    }
+
+    @Test
+    void noClimbOutOfTheStaticFolderIsEverServed(@TempDir Path dir) throws Exception {
+        Path site = Files.createDirectory(dir.resolve("site"));
+        Files.writeString(site.resolve("index.html"), "<p>page</p>");
+        Path outside = Files.createDirectory(dir.resolve("outside"));
+        Files.writeString(dir.resolve("secret.txt"), "not for clients");
+        Files.writeString(outside.resolve("secret.txt"), "not for clients");
+        boolean links;
+        try {
+            Files.createSymbolicLink(site.resolve("link.txt"), dir.resolve("secret.txt"));
+            Files.createSymbolicLink(site.resolve("linked-dir"), outside);
+            links = true;
+        } catch (UnsupportedOperationException | IOException noLinks) {
+            links = false; // a file system without symbolic links: the climbs by name still run
+        }
+        try (TestUpstream upstream = TestUpstream.endingAfter("data: relayed\n\n"); RelayServer relay = relay(upstream.port(), site)) {
+            List<String> climbs = new ArrayList<>(List.of("/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt",
+                    "/..%2fsecret.txt", "/%2e%2e%2fsecret.txt", "/./../secret.txt", "/x/../../secret.txt", "/..\\secret.txt",
+                    "/%2e%2e/outside/secret.txt", "//../secret.txt"));
+            if (links) {
+                climbs.addAll(List.of("/link.txt", "/linked-dir/secret.txt"));
+            }
+            for (String climb : climbs) {
+                String answer = rawGet(relay.port(), climb);
+                assertFalse(answer.contains("not for clients"), climb + " served: " + answer);
+                assertFalse(answer.contains("content-type: application/octet-stream") || answer.contains("text/plain"),
+                        climb + " answered as a file: " + answer);
+            }
+            assertEquals("<p>page</p>", HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + relay.port() + "/"))
+                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString()).body(), "the folder itself is served");
+        }
+    }
+
+    /** One request as given on a plain socket, read until the server closes. */
+    private static String rawExchange(int port, String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * An upstream on a plain server socket that counts its connections and notes when each one
+     * closes: it reads a request head, answers {@code 200 text/event-stream} close-delimited with
+     * the given body, then either closes (ending the stream) or holds the connection until the
+     * relay closes it.
+     */
+    private static final class TestUpstream implements AutoCloseable {
+        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+        private final BlockingQueue<Long> closes = new LinkedBlockingQueue<>();
+        private final List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final List<Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        static TestUpstream endingAfter(String body) throws IOException {
+            return new TestUpstream(body, false);
+        }
+
+        static TestUpstream holding(String body) throws IOException {
+            return new TestUpstream(body, true);
+        }
+
+        private TestUpstream(String body, boolean hold) throws IOException {
+            Thread acceptor = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket socket = server.accept();
+                        accepted.incrementAndGet();
+                        sockets.add(socket);
+                        Thread serving = new Thread(() -> serve(socket, body, hold), "test-upstream-connection");
+                        serving.setDaemon(true);
+                        serving.start();
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            }, "test-upstream");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        private void serve(Socket socket, String body, boolean hold) {
+            try (socket) {
+                socket.setSoTimeout(20_000);
+                InputStream in = socket.getInputStream();
+                StringBuilder head = new StringBuilder();
+                while (head.indexOf("\r\n\r\n") < 0) {
+                    int b = in.read();
+                    if (b < 0) {
+                        return;
+                    }
+                    head.append((char) b);
+                }
+                requests.add(head.toString());
+                socket.getOutputStream().write(("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n"
+                        + body).getBytes(StandardCharsets.UTF_8));
+                socket.getOutputStream().flush();
+                if (hold) {
+                    while (in.read() >= 0) {
+                        // the relay sends nothing more; EOF (or a reset) is its cancel
+                    }
+                }
+            } catch (IOException reset) {
+                // a reset is a close too
+            } finally {
+                closes.add(System.nanoTime());
+            }
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        int accepted() {
+            return accepted.get();
+        }
+
+        int closed() {
+            return closes.size();
+        }
+
+        List<String> requests() {
+            return requests;
+        }
+
+        /** When the {@code count}th connection closed, waiting up to {@code timeout}. */
+        long awaitClose(int count, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (closes.size() < count && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertTrue(closes.size() >= count, "the upstream connection is still open");
+            return List.copyOf(closes).get(count - 1);
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+
     /** A GET on a plain socket with the path as given (no client-side normalising), read until close. */
     private static String rawGet(int port, String path) throws IOException {
         return rawRequest(port, "GET", path);

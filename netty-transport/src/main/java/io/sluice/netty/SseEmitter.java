@@ -28,7 +28,11 @@ import java.util.function.Consumer;
  * by one (no flush coalescing: it was not measured, so each event reaches the socket at once).
  *
  * <p>The body is chunked ({@code transfer-encoding: chunked}) rather than close-delimited, so a
- * client tells an {@link #end ended} stream (the last chunk) from a dropped one.
+ * client tells an {@link #end ended} stream (the last chunk) from a dropped one. An HTTP/1.0
+ * request is the exception: such a client cannot read chunks (RFC 9112 section 7.1: no
+ * transfer coding unless the request says HTTP/1.1), so it gets an {@code HTTP/1.0} head with
+ * neither {@code transfer-encoding} nor {@code content-length}, the body raw, ended by closing
+ * the connection; it tells an end from a drop only by an end sentinel the application writes.
  *
  * <p>Any thread may call any method: calls from elsewhere hop to the channel's event loop, in
  * order.
@@ -48,6 +52,7 @@ public final class SseEmitter {
     private final String lastEventId;
     private final String uri;
     private final long heartbeatNanos;
+    private final boolean closeDelimited;
     // Event-loop state below.
     private boolean ended;
     private long events;
@@ -66,13 +71,19 @@ public final class SseEmitter {
         this.clientLastEventId = lastEventId == null ? "" : lastEventId;
         this.uri = request.uri();
         this.heartbeatNanos = heartbeatNanos;
+        this.closeDelimited = HttpVersion.HTTP_1_0.equals(request.protocolVersion());
     }
 
     void start() {
-        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        HttpResponse head = new DefaultHttpResponse(closeDelimited ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1,
+                HttpResponseStatus.OK);
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        if (!closeDelimited) {
+            // Without it (and without a length) HttpObjectEncoder writes each content unframed:
+            // the close-delimited body an HTTP/1.0 client reads.
+            head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
         head.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
-                .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED)
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
                 .set("x-accel-buffering", "no")
                 // The stream's end closes the connection (one stream per connection): said up
@@ -142,8 +153,8 @@ public final class SseEmitter {
     }
 
     /**
-     * Writes a last event (an end sentinel such as {@code data: [DONE]}), ends the chunked body and
-     * closes the connection. The future completes when the sentinel is written.
+     * Writes a last event (an end sentinel such as {@code data: [DONE]}), ends the chunked body (for
+     * an HTTP/1.0 client the close alone ends it) and closes the connection. The future completes when the sentinel is written.
      */
     public ChannelFuture end(String type, CharSequence data, String id) {
         return submit(out -> writeEvent(out, type, data, id), true, true);
@@ -161,7 +172,7 @@ public final class SseEmitter {
         return events;
     }
 
-    /** Body bytes written so far, before chunk framing (event loop). */
+    /** Body bytes written so far, before any chunk framing (event loop). */
     long bytes() {
         return bytes;
     }

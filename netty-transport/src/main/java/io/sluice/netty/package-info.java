@@ -5,7 +5,10 @@
  * {@link io.sluice.netty.SseClient}, a streaming client built on both. The server side:
  * {@link io.sluice.netty.SseResponder} answers a request with an event stream and hands the
  * application its {@link io.sluice.netty.SseEmitter}; {@link io.sluice.netty.SseReplayBuffer} keeps
- * recent events so a reconnecting client resumes after its {@code Last-Event-ID}.
+ * recent events so a reconnecting client resumes after its {@code Last-Event-ID};
+ * {@link io.sluice.netty.SseRelay} relays an upstream stream to each request, and
+ * {@link io.sluice.netty.RequestAuthenticator}, placed before it, refuses ({@code 401}) the
+ * requests that lack a configured credential, so a relay never lends its upstream key to anyone.
  *
  * <h2>Threading</h2>
  * Handlers, listeners and each {@link io.sluice.netty.SseStream}'s state run on one channel's event

@@ -215,6 +215,49 @@ class SseEmitterTest {
         assertFalse(ch.finishAndReleaseAll());
     }
 
+    /** Everything the codec wrote so far, as text; releases what it read. */
+    private static String wire(EmbeddedChannel ch) {
+        StringBuilder wire = new StringBuilder();
+        for (Object o; (o = ch.readOutbound()) != null; ) {
+            ByteBuf bytes = (ByteBuf) o;
+            try {
+                wire.append(bytes.toString(StandardCharsets.UTF_8));
+            } finally {
+                bytes.release();
+            }
+        }
+        return wire.toString();
+    }
+
+    @Test
+    void anHttp10ClientGetsAnHttp10HeadAndARawBodyEndedByTheClose() {
+        SseEmitter[] emitter = new SseEmitter[1];
+        EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new SseResponder(Duration.ZERO, e -> emitter[0] = e));
+        ch.writeInbound(Unpooled.copiedBuffer("GET /events HTTP/1.0\r\n\r\n", StandardCharsets.US_ASCII));
+        emitter[0].event("delta", "a\nb", "1");
+        emitter[0].end(null, "[DONE]", null);
+
+        assertEquals("HTTP/1.0 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ncache-control: no-cache\r\n"
+                + "x-accel-buffering: no\r\nconnection: close\r\n\r\n"
+                + "event: delta\nid: 1\ndata: a\ndata: b\n\ndata: [DONE]\n\n", wire(ch),
+                "no transfer-encoding, no content-length, no chunk framing");
+        assertFalse(ch.isOpen(), "the close ends the body");
+        assertFalse(ch.finishAndReleaseAll());
+    }
+
+    @Test
+    void anHttp11ClientStillGetsAChunkedBodyEndedByTheLastChunk() {
+        SseEmitter[] emitter = new SseEmitter[1];
+        EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new SseResponder(Duration.ZERO, e -> emitter[0] = e));
+        ch.writeInbound(Unpooled.copiedBuffer("GET /events HTTP/1.1\r\nhost: x\r\n\r\n", StandardCharsets.US_ASCII));
+        emitter[0].end(null, "[DONE]", null);
+
+        assertEquals("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ntransfer-encoding: chunked\r\n"
+                + "cache-control: no-cache\r\nx-accel-buffering: no\r\nconnection: close\r\n\r\n"
+                + "e\r\ndata: [DONE]\n\n\r\n0\r\n\r\n", wire(ch));
+        assertFalse(ch.finishAndReleaseAll());
+    }
+
     // ---- a real server on loopback ----
 
     private static Channel server(Duration heartbeat, Consumer<SseEmitter> onStream) throws InterruptedException {
@@ -250,6 +293,26 @@ class SseEmitterTest {
             assertEquals(List.of("delta|a\nb|1", "message|c|2", "message|[DONE]|2"), seen.events);
         } finally {
             client.close();
+            server.close().sync();
+        }
+    }
+
+    @Test
+    void anHttp10ClientOnARealSocketReadsTheEventsUnframedUntilEof() throws Exception {
+        Channel server = server(Duration.ZERO, emitter -> {
+            emitter.event("delta", "one", "1");
+            emitter.comment("note");
+            emitter.end(null, "[DONE]", null);
+        });
+        try (Socket socket = new Socket("127.0.0.1", ((InetSocketAddress) server.localAddress()).getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+            assertEquals("HTTP/1.0 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ncache-control: no-cache\r\n"
+                    + "x-accel-buffering: no\r\nconnection: close\r\n\r\n"
+                    + "event: delta\nid: 1\ndata: one\n\n:note\ndata: [DONE]\n\n", response);
+        } finally {
             server.close().sync();
         }
     }

@@ -379,6 +379,26 @@ class SseRelayTest {
         }
     }
 
+    @Test
+    void anHttp10ClientGetsTheRelayedEventsUnframedUntilEof() throws Exception {
+        try (LoopbackServer upstream = LoopbackServer.start(group, (ch, request) -> LoopbackServer.writeAndClose(ch,
+                SSE_HEADERS_CHUNKED + chunk("id: 7\ndata: a\n\n") + chunk("event: delta\ndata: b\n\n") + "0\r\n\r\n"))) {
+            URI relayUri = relayTo(upstream.uri("/"));
+            String response;
+            try (Socket socket = new Socket(relayUri.getHost(), relayUri.getPort())) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write("GET /relay HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            }
+
+            assertEquals("HTTP/1.0 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ncache-control: no-cache\r\n"
+                    + "x-accel-buffering: no\r\nconnection: close\r\n\r\n"
+                    + "id: 7\ndata: a\n\nevent: delta\ndata: b\n\n", response, "no transfer-encoding and no chunk framing");
+            assertEquals("ok", outcomes.poll(10, TimeUnit.SECONDS).end());
+            assertTrue(upstream.requests.peek().startsWith("GET /\n"), "the upstream request is the relay's own");
+        }
+    }
+
     /** The downstream response's body, de-chunked, read with a plain socket (no SSE parsing in the way). */
     private static String rawBody(URI uri) throws Exception {
         try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
