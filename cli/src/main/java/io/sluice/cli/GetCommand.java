@@ -81,8 +81,9 @@ final class GetCommand implements Callable<Integer> {
     @Option(names = {"-k", "--insecure"}, description = "Accept any TLS certificate (self-signed test servers).")
     private boolean insecure;
 
-    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "0",
-            description = "Give up when no byte arrives for this long; 0 waits forever (default).")
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "600",
+            description = "Give up when no byte arrives for this long, before the response or in it; 0 waits forever "
+                    + "(default: ${DEFAULT-VALUE}).")
     private double idleTimeout;
 
     @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "10",
@@ -104,7 +105,7 @@ final class GetCommand implements Callable<Integer> {
                 .insecure(insecure)
                 .connectTimeout(seconds(connectTimeout))
                 .idleTimeout(seconds(idleTimeout))
-                .firstByteTimeout(Duration.ZERO); // a model may think for minutes; --idle-timeout bounds silence
+                .firstByteTimeout(Duration.ZERO); // --idle-timeout bounds the wait for the response too
         if (capture != null) {
             options.capture(capture);
         }

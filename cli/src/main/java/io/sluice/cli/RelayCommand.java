@@ -76,9 +76,15 @@ final class RelayCommand implements Callable<Integer> {
             description = "Idle time before a comment keeps a downstream stream open; 0 for none (default: ${DEFAULT-VALUE}).")
     private double heartbeat;
 
-    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "0",
-            description = "Fail an upstream silent this long (an error event downstream); 0 for none (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "600",
+            description = "Fail an upstream silent this long, before or after its head (an error event downstream); "
+                    + "0 for none (default: ${DEFAULT-VALUE}: a reasoning model's silence, not a stalled server's).")
     private double idleTimeout;
+
+    @Option(names = "--first-byte-timeout", paramLabel = "SECONDS", defaultValue = "300",
+            description = "Fail an upstream that sends no response byte this long after the request; 0 for none "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private double firstByteTimeout;
 
     @Option(names = "--max-body", paramLabel = "BYTES", converter = ByteCountConverter.class, defaultValue = "1048576",
             description = "The largest request body relayed; larger is answered 413 (default: ${DEFAULT-VALUE}).")
@@ -105,8 +111,8 @@ final class RelayCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new InputException("not a port in " + listen);
         }
-        if (heartbeat < 0 || idleTimeout < 0) {
-            throw new InputException("--heartbeat and --idle-timeout must not be negative");
+        if (heartbeat < 0 || idleTimeout < 0 || firstByteTimeout < 0) {
+            throw new InputException("--heartbeat, --idle-timeout and --first-byte-timeout must not be negative");
         }
         if (path != null && !path.startsWith("/")) {
             throw new InputException("--path must start with /: " + path);
@@ -121,7 +127,8 @@ final class RelayCommand implements Callable<Integer> {
         RelayServer server;
         try {
             server = RelayServer.start(new RelayServer.Options(host, port, request, path, files,
-                    GetCommand.seconds(heartbeat), GetCommand.seconds(idleTimeout), insecure, maxBody, message),
+                    GetCommand.seconds(heartbeat), GetCommand.seconds(idleTimeout),
+                    GetCommand.seconds(firstByteTimeout), insecure, maxBody, message),
                     outcome -> log.println(accessLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), outcome)), authenticator);
         } catch (UncheckedIOException e) {
             throw new InputException("cannot serve " + files + ": " + e.getCause().getMessage(), e);

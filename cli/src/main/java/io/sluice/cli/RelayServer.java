@@ -44,6 +44,7 @@ final class RelayServer extends CommandServer {
      *     can say the final message's provider, stop reason and token counts
      */
     record Options(String host, int port, SseRequest upstream, String path, Path files, Duration heartbeat, Duration idleTimeout,
+                   Duration firstByteTimeout,
                    boolean insecure, int maxBody, boolean collectMessages) {
     }
 
@@ -72,7 +73,7 @@ final class RelayServer extends CommandServer {
                     .eventLoopGroup(s.workers, NioSocketChannel.class)
                     .insecure(options.insecure())
                     .idleTimeout(options.idleTimeout())
-                    .firstByteTimeout(Duration.ZERO) // a model may think for minutes; --idle-timeout bounds silence
+                    .firstByteTimeout(options.firstByteTimeout())
                     .build();
             SseRelay.Builder relay = SseRelay.builder(s.client, request -> upstreamFor(options.upstream(), request))
                     .heartbeat(options.heartbeat())

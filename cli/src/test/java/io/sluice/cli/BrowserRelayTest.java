@@ -93,7 +93,7 @@ class BrowserRelayTest {
         for (Map.Entry<String, String> upstream : upstreams.entrySet()) {
             RelayServer relay = RelayServer.start(new RelayServer.Options("127.0.0.1", 0,
                     GetCommand.getRequest(upstream.getValue()), "/v1/messages", BROWSER.resolve("page"), Duration.ofSeconds(15),
-                    Duration.ZERO, false, 1 << 20, true), outcomes::add);
+                    Duration.ZERO, Duration.ZERO, false, 1 << 20, true), outcomes::add);
             servers.add(relay);
             urls.put("http://127.0.0.1:" + relay.port() + "/", upstream.getKey());
         }

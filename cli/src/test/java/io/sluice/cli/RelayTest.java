@@ -84,7 +84,7 @@ class RelayTest {
     private RelayServer relay(int upstreamPort, String path, Path files) {
         return RelayServer.start(new RelayServer.Options("127.0.0.1", 0,
                 GetCommand.getRequest("http://127.0.0.1:" + upstreamPort + "/v1/messages"), path, files,
-                Duration.ZERO, Duration.ZERO, false, 1 << 20, true), outcomes::add);
+                Duration.ZERO, Duration.ZERO, Duration.ZERO, false, 1 << 20, true), outcomes::add);
     }
 
     private static HttpResponse<String> post(int port, String path) throws Exception {
@@ -97,6 +97,37 @@ class RelayTest {
     /** The event records {@code sluice replay} finds in a relayed body. */
     private static List<String> events(String body) {
         return SluiceRunner.run(body.getBytes(StandardCharsets.UTF_8), "replay", "--format", "ndjson", "-").records("event");
+    }
+
+    @Test
+    void anUpstreamThatAnswersAndThenStallsEndsInAnUpstreamTimeoutErrorEventNotHeartbeatsForever() throws Exception {
+        try (java.net.ServerSocket upstream = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (java.net.Socket s = upstream.accept()) {
+                    s.getInputStream().read(new byte[4096]);
+                    s.getOutputStream().write(("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+                            + "transfer-encoding: chunked\r\n\r\n9\r\ndata: a\n\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    Thread.sleep(10_000); // a status, one event, then nothing
+                } catch (IOException | InterruptedException e) {
+                    // the relay gave up on us: what the test wants
+                }
+            });
+            server.start();
+            try (RelayServer relay = RelayServer.start(new RelayServer.Options("127.0.0.1", 0,
+                    GetCommand.getRequest("http://127.0.0.1:" + upstream.getLocalPort() + "/v1/messages"), null, null,
+                    Duration.ofMillis(100), Duration.ofMillis(400), Duration.ZERO, false, 1 << 20, false), outcomes::add)) {
+                long start = System.nanoTime();
+                HttpResponse<String> response = post(relay.port(), "/v1/messages");
+                assertEquals(200, response.statusCode());
+                List<String> relayed = events(response.body());
+                assertEquals(2, relayed.size(), response.body());
+                assertTrue(relayed.get(1).contains("upstream_timeout"), relayed.get(1));
+                assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "ended by the idle timeout, not the upstream");
+                assertEquals("upstream_timeout", outcomes.poll(10, TimeUnit.SECONDS).end());
+            }
+            server.interrupt();
+            server.join(5_000);
+        }
     }
 
     @ParameterizedTest
@@ -255,7 +286,7 @@ class RelayTest {
     private RelayServer guardedRelay(int upstreamPort, List<String> requiredHeaders, Path tokenFile, List<String> refused) {
         return RelayServer.start(new RelayServer.Options("127.0.0.1", 0,
                 GetCommand.getRequest("http://127.0.0.1:" + upstreamPort + "/v1/messages"), null, null,
-                Duration.ZERO, Duration.ZERO, false, 1 << 20, false), outcomes::add,
+                Duration.ZERO, Duration.ZERO, Duration.ZERO, false, 1 << 20, false), outcomes::add,
                 RelayCredentials.authenticator(requiredHeaders, tokenFile, (client, request) ->
                         refused.add(RelayCommand.refusedLogLine(Instant.EPOCH, client, request.method().name(), request.uri()))));
     }

@@ -43,6 +43,16 @@ class SluiceTest {
     }
 
     @Test
+    void relayAndGetBoundAnUpstreamsSilenceByDefault() {
+        SluiceRunner.Result relay = run("relay", "--help");
+        String help = relay.out().replaceAll("\\s+", " ");
+        assertTrue(help.matches(".*--idle-timeout=SECONDS .*\\(default: 600.*"), help);
+        assertTrue(help.matches(".*--first-byte-timeout=SECONDS .*\\(default: 300\\).*"), help);
+        String get = run("get", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(get.matches(".*--idle-timeout=SECONDS .*\\(default: 600\\).*"), get);
+    }
+
+    @Test
     void enumValuesAreAcceptedInAnyCase() {
         SluiceRunner.Result result = run(SluiceRunner.utf8("data: x\n\n"), "replay", "--format", "NDJSON", "--input", "SSE", "-");
         assertEquals(0, result.exit(), result.err());
