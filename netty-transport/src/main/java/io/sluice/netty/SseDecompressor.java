@@ -167,10 +167,18 @@ public final class SseDecompressor extends ChannelDuplexHandler {
                 dropHeld();
             } else {
                 inactiveHeld = true;
-                while (inflating()) {
-                    drain(true, false);
+                while (holding()) {
+                    if (inflating()) {
+                        drain(true, false);
+                    } else {
+                        releaseHeld();
+                    }
                 }
-                return; // the held channelInactive went out after the body
+                if (inactiveHeld) {
+                    inactiveHeld = false;
+                    ctx.fireChannelInactive();
+                }
+                return; // the channelInactive went out after the body
             }
         }
         ctx.fireChannelInactive();

@@ -88,6 +88,14 @@ class SseDecompressorTest {
         public void channelInactive(ChannelHandlerContext ctx) {
             inactive++;
         }
+
+        /** The body bytes received when an exception arrived: -1 for none. */
+        int exceptionAfterBytes = -1;
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            exceptionAfterBytes = bytes.size();
+        }
     }
 
     private final Body body = new Body();
@@ -364,6 +372,24 @@ class SseDecompressorTest {
         }
         assertArrayEquals(plain, body.bytes.toByteArray());
         assertEquals(List.of(ChannelInputShutdownEvent.INSTANCE), events, "after the body's end");
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void aReadFailureAfterTheHeldInputComesAfterItsEvents() {
+        byte[] plain = new byte[100_000];
+        byte[] compressed = gzip(plain);
+        EmbeddedChannel ch = channel(4096);
+        ch.config().setAutoRead(false);
+        ch.read();
+        feed(ch, concat(head("gzip", false, compressed.length), compressed));
+        ch.pipeline().fireExceptionCaught(new java.io.IOException("Connection reset by peer"));
+        assertEquals(-1, body.exceptionAfterBytes, "held behind the bytes that came before it");
+        for (int i = 0; i < 100 && body.end == null; i++) {
+            ch.read();
+            ch.runPendingTasks();
+        }
+        assertEquals(plain.length, body.exceptionAfterBytes);
         assertFalse(ch.finish());
     }
 
