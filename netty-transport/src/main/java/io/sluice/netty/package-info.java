@@ -5,7 +5,9 @@
  * {@link io.sluice.netty.SseClient}, a streaming client built on both. The server side:
  * {@link io.sluice.netty.SseResponder} answers a request with an event stream and hands the
  * application its {@link io.sluice.netty.SseEmitter}; {@link io.sluice.netty.SseReplayBuffer} keeps
- * recent events so a reconnecting client resumes after its {@code Last-Event-ID}.
+ * recent events so a reconnecting client resumes after its {@code Last-Event-ID};
+ * {@link io.sluice.netty.SseRequestGuard}, placed right after {@code HttpServerCodec}, bounds idle and
+ * slow clients and the number of connections, and answers malformed requests before either sees them.
  *
  * <h2>Threading</h2>
  * Handlers, listeners and each {@link io.sluice.netty.SseStream}'s state run on one channel's event
