@@ -5,6 +5,7 @@ import io.sluice.llm.MessageCollector;
 import io.sluice.netty.SseRelay;
 import io.sluice.netty.SseRequest;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -79,6 +80,9 @@ final class RelayCommand implements Callable<Integer> {
             description = "Log each LLM stream's provider, stop reason and token counts (decodes every event's JSON; default: on).")
     private boolean message = true;
 
+    @Mixin
+    private FrontDoorOptions door;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
@@ -108,6 +112,7 @@ final class RelayCommand implements Callable<Integer> {
         try {
             server = RelayServer.start(new RelayServer.Options(host, port, request, path, files,
                     GetCommand.seconds(heartbeat), GetCommand.seconds(idleTimeout), insecure, maxBody, message),
+                    door.guard(), warning -> err.println("sluice relay: " + warning),
                     outcome -> log.println(accessLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), outcome)));
         } catch (UncheckedIOException e) {
             throw new InputException("cannot serve " + files + ": " + e.getCause().getMessage(), e);

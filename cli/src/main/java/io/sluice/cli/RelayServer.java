@@ -1,20 +1,20 @@
 package io.sluice.cli;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.sluice.llm.MessageCollector;
 import io.sluice.netty.SseClient;
 import io.sluice.netty.SseRelay;
 import io.sluice.netty.SseRequest;
+import io.sluice.netty.SseRequestGuard;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -54,8 +54,18 @@ final class RelayServer extends CommandServer {
     private RelayServer() {
     }
 
-    /** A relay bound to the options' address (port 0 picks a free one), already accepting. */
+    /** A relay bound to the options' address (port 0 picks a free one), already accepting, with the guard's defaults. */
     static RelayServer start(Options options, Consumer<SseRelay.Outcome> accessLog) {
+        return start(options, SseRequestGuard.withDefaults(), System.err::println, accessLog);
+    }
+
+    /**
+     * A relay bound to the options' address (port 0 picks a free one), already accepting;
+     * {@code guard} bounds its clients, {@code warnings} takes the lines saying accepting fails
+     * and recovers.
+     */
+    static RelayServer start(Options options, SseRequestGuard guard, Consumer<String> warnings,
+                             Consumer<SseRelay.Outcome> accessLog) {
         RelayServer s = new RelayServer();
         try {
             s.client = SseClient.builder()
@@ -78,18 +88,21 @@ final class RelayServer extends CommandServer {
             RelayGate gate = new RelayGate(options.path());
             s.bind(new ServerBootstrap()
                     .childOption(ChannelOption.TCP_NODELAY, true) // each event leaves as its own packet, at once
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                    .childHandler(new ChannelInitializer<Channel>() { // Channel, not SocketChannel: CommandServer's dry run is embedded
                         @Override
-                        protected void initChannel(SocketChannel ch) {
+                        protected void initChannel(Channel ch) {
                             s.clients.add(ch);
-                            ch.pipeline().addLast(new HttpServerCodec(), new HttpServerExpectContinueHandler(),
-                                    new HttpObjectAggregator(options.maxBody()));
+                            // The aggregator answers Expect: 100-continue itself, after checking the
+                            // declared length: 413 (and close) without inviting a body over
+                            // --max-body, 100 Continue only for one it will take.
+                            ch.pipeline().addLast(new HttpServerCodec(), guard,
+                                    new HttpObjectAggregator(options.maxBody(), true));
                             if (files != null) {
                                 ch.pipeline().addLast(files);
                             }
                             ch.pipeline().addLast(gate, handler);
                         }
-                    }), options.host(), options.port());
+                    }), options.host(), options.port(), warnings);
         } catch (IOException e) {
             s.close();
             throw new UncheckedIOException(e);
