@@ -1,27 +1,42 @@
 package io.sluice.cli;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 /**
  * What the servers of {@code sluice serve} and {@code sluice relay} share: NIO event loops (one
  * accepting, Netty's default number serving), every connection tracked so that {@link #close()}
- * ends them all, and a run until Ctrl-C ({@link #runUntilStopped}).
+ * ends them all, accepting that pauses instead of failing when descriptors run out
+ * ({@link AcceptBackoff}), and a run until Ctrl-C ({@link #runUntilStopped}).
  */
 abstract class CommandServer implements AutoCloseable {
+    static {
+        warmLogging();
+    }
+
     final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     /** Add each accepted connection, so close() closes it. */
@@ -30,9 +45,15 @@ abstract class CommandServer implements AutoCloseable {
     private final CountDownLatch done = new CountDownLatch(1);
     private Channel server;
 
-    /** Binds {@code bootstrap} (its child handler set) on the loops, or says in one line why it cannot. */
-    final void bind(ServerBootstrap bootstrap, String host, int port) {
+    /**
+     * Binds {@code bootstrap} (its child handler set) on the loops, or says in one line why it
+     * cannot. {@code warnings} takes the line saying accepting fails (no descriptor left) and the
+     * one saying it works again.
+     */
+    final void bind(ServerBootstrap bootstrap, String host, int port, Consumer<String> warnings) {
+        dryRun(bootstrap.config().childHandler());
         ChannelFuture bound = bootstrap.group(boss, workers).channel(NioServerSocketChannel.class)
+                .handler(new AcceptBackoff(warnings))
                 .bind(host, port).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             Throwable cause = bound.cause();
@@ -70,6 +91,38 @@ abstract class CommandServer implements AutoCloseable {
         } finally {
             done.countDown();
         }
+    }
+
+    /**
+     * Formats one record with each of the root logger's handlers, so that the first record Netty
+     * logs at run time needs nothing loaded. Issue 14: JUL's {@code SimpleFormatter} reads the time
+     * zone database on its first record; logged when no descriptor was left, that read failed,
+     * {@code ZoneInfoFile}'s static initializer failed for good, and every later log call threw
+     * {@code NoClassDefFoundError} on the event loop that made it, ending the loop.
+     */
+    private static void warmLogging() {
+        LogRecord record = new LogRecord(Level.WARNING, "warm-up");
+        record.setThrown(new IOException("warm-up"));
+        for (Handler handler : Logger.getLogger("").getHandlers()) {
+            if (handler.getFormatter() != null) {
+                handler.getFormatter().format(record);
+            }
+        }
+    }
+
+    /**
+     * Runs one connection's pipeline, in an embedded channel, over a malformed request that its
+     * {@code SseRequestGuard} answers {@code 400}: every class a connection needs until its first
+     * request (initialiser, codec, guard, timers, refusal) is loaded now, while descriptors are
+     * free. Issue 14: the first burst of connections took every descriptor before the first of them
+     * was initialised, loading a handler class from a class-path folder failed, and the JVM keeps
+     * such a failure for good (JVMS 5.4.3), so no connection could be set up again. From a jar the
+     * classes load through its open file, but a folder opens one file per class.
+     */
+    private static void dryRun(ChannelHandler childHandler) {
+        EmbeddedChannel connection = new EmbeddedChannel(childHandler);
+        connection.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nbad name: dry run\r\n\r\n", StandardCharsets.US_ASCII));
+        connection.finishAndReleaseAll();
     }
 
     /** Releases what the subclass holds beyond the loops; runs once, after they ended. */

@@ -6,6 +6,7 @@ import io.sluice.netty.RequestAuthenticator;
 import io.sluice.netty.SseRelay;
 import io.sluice.netty.SseRequest;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -97,6 +98,9 @@ final class RelayCommand implements Callable<Integer> {
             description = "Log each LLM stream's provider, stop reason and token counts (decodes every event's JSON; default: on).")
     private boolean message = true;
 
+    @Mixin
+    private FrontDoorOptions door;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
@@ -129,6 +133,7 @@ final class RelayCommand implements Callable<Integer> {
             server = RelayServer.start(new RelayServer.Options(host, port, request, path, files,
                     GetCommand.seconds(heartbeat), GetCommand.seconds(idleTimeout),
                     GetCommand.seconds(firstByteTimeout), insecure, maxBody, message),
+                    door.guard(), warning -> err.println("sluice relay: " + warning),
                     outcome -> log.println(accessLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), outcome)), authenticator);
         } catch (UncheckedIOException e) {
             throw new InputException("cannot serve " + files + ": " + e.getCause().getMessage(), e);

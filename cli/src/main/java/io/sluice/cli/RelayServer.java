@@ -1,21 +1,21 @@
 package io.sluice.cli;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.sluice.llm.MessageCollector;
 import io.sluice.netty.RequestAuthenticator;
 import io.sluice.netty.SseClient;
 import io.sluice.netty.SseRelay;
 import io.sluice.netty.SseRequest;
+import io.sluice.netty.SseRequestGuard;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,17 +56,25 @@ final class RelayServer extends CommandServer {
     private RelayServer() {
     }
 
-    /** A relay bound to the options' address (port 0 picks a free one), already accepting; open to anyone. */
+    /** A relay bound to the options' address (port 0 picks a free one), already accepting, with the guard's defaults; open to anyone. */
     static RelayServer start(Options options, Consumer<SseRelay.Outcome> accessLog) {
-        return start(options, accessLog, null);
+        return start(options, SseRequestGuard.withDefaults(), System.err::println, accessLog, null);
+    }
+
+    /** As {@link #start(Options, Consumer)}, every request, a file's included, to satisfy {@code authenticator}. */
+    static RelayServer start(Options options, Consumer<SseRelay.Outcome> accessLog, RequestAuthenticator authenticator) {
+        return start(options, SseRequestGuard.withDefaults(), System.err::println, accessLog, authenticator);
     }
 
     /**
-     * A relay as {@link #start(Options, Consumer)} whose every request, a file's included, must
-     * satisfy {@code authenticator} (null: none), checked on the request head before anything else
-     * reads it, so a refused client opens no upstream request and sends no body.
+     * A relay bound to the options' address (port 0 picks a free one), already accepting;
+     * {@code guard} bounds its clients, {@code warnings} takes the lines saying accepting fails
+     * and recovers, and every request, a file's included, must satisfy {@code authenticator}
+     * (null: none), checked on the request head before anything else reads it, so a refused client
+     * opens no upstream request and sends no body.
      */
-    static RelayServer start(Options options, Consumer<SseRelay.Outcome> accessLog, RequestAuthenticator authenticator) {
+    static RelayServer start(Options options, SseRequestGuard guard, Consumer<String> warnings,
+                             Consumer<SseRelay.Outcome> accessLog, RequestAuthenticator authenticator) {
         RelayServer s = new RelayServer();
         try {
             s.client = SseClient.builder()
@@ -89,22 +97,24 @@ final class RelayServer extends CommandServer {
             RelayGate gate = new RelayGate(options.path());
             s.bind(new ServerBootstrap()
                     .childOption(ChannelOption.TCP_NODELAY, true) // each event leaves as its own packet, at once
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                    .childHandler(new ChannelInitializer<Channel>() { // Channel, not SocketChannel: CommandServer's dry run is embedded
                         @Override
-                        protected void initChannel(SocketChannel ch) {
+                        protected void initChannel(Channel ch) {
                             s.clients.add(ch);
-                            ch.pipeline().addLast(new HttpServerCodec());
+                            ch.pipeline().addLast(new HttpServerCodec(), guard);
                             if (authenticator != null) {
                                 ch.pipeline().addLast(authenticator);
                             }
-                            ch.pipeline().addLast(new HttpServerExpectContinueHandler(),
-                                    new HttpObjectAggregator(options.maxBody()));
+                            // The aggregator answers Expect: 100-continue itself, after checking the
+                            // declared length: 413 (and close) without inviting a body over
+                            // --max-body, 100 Continue only for one it will take.
+                            ch.pipeline().addLast(new HttpObjectAggregator(options.maxBody(), true));
                             if (files != null) {
                                 ch.pipeline().addLast(files);
                             }
                             ch.pipeline().addLast(gate, handler);
                         }
-                    }), options.host(), options.port());
+                    }), options.host(), options.port(), warnings);
         } catch (IOException e) {
             s.close();
             throw new UncheckedIOException(e);

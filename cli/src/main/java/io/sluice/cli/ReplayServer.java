@@ -2,20 +2,23 @@ package io.sluice.cli;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.sluice.netty.SseRequestGuard;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * {@code sluice serve}'s server: answers every HTTP/1.1 request with one recorded response, byte
@@ -23,7 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * one write and flush, at its captured delay from the first. Each connection replays on its own
  * schedule, so clients connected at once each get the whole stream; after it the connection is
  * closed (reset, when the capture ended in a RST). Without {@code loop} the server stops once the
- * first replay is done and no client is left; with it, it serves until {@link #close()}.
+ * first replay is done and no client is left; with it, it serves until {@link #close()}. An
+ * {@link SseRequestGuard} answers malformed requests ({@code 400}) and other HTTP versions
+ * ({@code 505}) and bounds idle and slow clients before a replay begins.
  *
  * <p>Threads: Netty NIO event loops (one accepting, the default number serving); a connection's
  * replay runs on its own event loop, scheduled one write at a time, the next scheduled only when
@@ -51,20 +56,32 @@ final class ReplayServer extends CommandServer {
         this.reset = reset;
     }
 
-    /** A server bound to {@code host:port} (0 picks a free port), already accepting. */
+    /** A server bound to {@code host:port} (0 picks a free port), already accepting, with the guard's defaults. */
     static ReplayServer start(String host, int port, List<Write> writes, Timing timing, boolean loop, boolean reset) {
+        return start(host, port, writes, timing, loop, reset, SseRequestGuard.withDefaults(), System.err::println);
+    }
+
+    /**
+     * A server bound to {@code host:port} (0 picks a free port), already accepting; {@code guard}
+     * bounds its clients, {@code warnings} takes the lines saying accepting fails and recovers.
+     */
+    static ReplayServer start(String host, int port, List<Write> writes, Timing timing, boolean loop, boolean reset,
+                              SseRequestGuard guard, Consumer<String> warnings) {
         ReplayServer s = new ReplayServer(writes, timing, loop, reset);
         try {
             s.bind(new ServerBootstrap()
                     .childOption(ChannelOption.TCP_NODELAY, true) // each captured segment leaves as its own packet
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                    .childHandler(new ChannelInitializer<Channel>() { // Channel, not SocketChannel: CommandServer's dry run is embedded
                         @Override
-                        protected void initChannel(SocketChannel ch) {
+                        protected void initChannel(Channel ch) {
                             s.clients.add(ch);
-                            ch.pipeline().addLast(new HttpRequestDecoder(MAX_REQUEST_LINE, MAX_REQUEST_LINE * 2, MAX_REQUEST_LINE),
-                                    s.new Replay());
+                            ch.pipeline().addLast(new HttpServerCodec(new HttpDecoderConfig()
+                                            .setMaxInitialLineLength(MAX_REQUEST_LINE)
+                                            .setMaxHeaderSize(MAX_REQUEST_LINE * 2)
+                                            .setMaxChunkSize(MAX_REQUEST_LINE)),
+                                    guard, s.new Replay());
                         }
-                    }), host, port);
+                    }), host, port, warnings);
         } catch (RuntimeException e) {
             s.close();
             throw e;
@@ -104,6 +121,9 @@ final class ReplayServer extends CommandServer {
             try {
                 // The request itself is not looked at: whatever was asked, the recording is the answer.
                 if (msg instanceof LastHttpContent && next < 0) {
+                    // The recording is an encoded response already: from here its bytes go out as
+                    // they are. The encoder stayed until now for the guard's refusals (400, 408, 505).
+                    ctx.pipeline().get(HttpServerCodec.class).removeOutboundHandler();
                     next = 0;
                     start = System.nanoTime();
                     write(ctx);

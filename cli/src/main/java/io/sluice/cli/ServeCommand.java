@@ -2,6 +2,7 @@ package io.sluice.cli;
 
 import io.sluice.cli.capture.TcpStream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -64,6 +65,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "The TCP stream of a capture to serve (default: the first carrying an HTTP response).")
     private String flow;
 
+    @Mixin
+    private FrontDoorOptions door;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
@@ -81,7 +85,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         Served served = served(kind, bytes, name, flow, err);
         List<ReplayServer.Write> writes = served.writes();
-        ReplayServer server = ReplayServer.start(host, port, writes, timing, loop, served.reset());
+        ReplayServer server = ReplayServer.start(host, port, writes, timing, loop, served.reset(), door.guard(),
+                warning -> err.println("sluice serve: " + warning));
         long span = writes.get(writes.size() - 1).delayNanos();
         err.println(String.format(Locale.ROOT, "sluice serve: %s on http://%s:%d/ (%d writes over %.3f s, timing %s%s); Ctrl-C stops",
                 name, host.indexOf(':') >= 0 ? "[" + host + "]" : host, server.port(), writes.size(),

@@ -32,7 +32,8 @@ import java.util.Map;
  *
  * <p>The file goes out as a {@link DefaultFileRegion} (the kernel copies it; the event loop never
  * blocks on a read), as Netty's own static file server does when there is no TLS. Paths that leave
- * the folder, by {@code ..} or by a link, are not files here: they are passed on.
+ * the folder, by {@code ..} or by a link, are not files here: they are passed on, as are requests
+ * the codec failed to decode.
  */
 @ChannelHandler.Sharable
 final class StaticFiles extends ChannelInboundHandlerAdapter {
@@ -55,7 +56,8 @@ final class StaticFiles extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws IOException {
-        Path file = msg instanceof FullHttpRequest request ? fileFor(request) : null;
+        // A request the codec failed to decode is a stand-in, not the client's request: never a file.
+        Path file = msg instanceof FullHttpRequest request && request.decoderResult().isSuccess() ? fileFor(request) : null;
         if (file == null) {
             ctx.fireChannelRead(msg);
             return;

@@ -1,8 +1,14 @@
 package io.sluice.netty;
 
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 
 import java.time.Duration;
@@ -13,6 +19,10 @@ import java.util.function.Consumer;
  * hands the application an {@link SseEmitter} for it: the responder owns the connection's
  * lifecycle (response head, heartbeat, close), the emitter is the application's write side. Two
  * types because the handler is a pipeline detail while the emitter crosses threads.
+ *
+ * <p>Place an {@link SseRequestGuard} between {@code HttpServerCodec} and the responder to bound
+ * idle and slow clients and answer malformed requests; a request the codec failed to decode that
+ * reaches the responder anyway is answered {@code 400} and the connection closed.
  *
  * <p>One stream per connection: request bodies are released unread, and a second request on the
  * same connection is ignored (the first response never ends until the connection closes).
@@ -40,6 +50,14 @@ public final class SseResponder extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (msg instanceof HttpRequest request && emitter == null) {
+                if (request.decoderResult().isFailure()) {
+                    // What the codec could not decode is a stand-in, not the client's request:
+                    // nothing to stream for (SseRequestGuard answers it before it gets here).
+                    FullHttpResponse badRequest = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_REQUEST);
+                    HttpUtil.setContentLength(badRequest, 0);
+                    ctx.writeAndFlush(badRequest).addListener(ChannelFutureListener.CLOSE);
+                    return;
+                }
                 emitter = new SseEmitter(ctx, request, heartbeatNanos);
                 emitter.start();
                 onStream.accept(emitter);

@@ -1,11 +1,14 @@
 /**
  * Server-Sent Events on Netty: {@link io.sluice.netty.SseDecoder}, the handler that turns an HTTP
- * response into owned events; {@link io.sluice.netty.SseQueueHandler}, which hands them to a
+ * response into owned events (after {@link io.sluice.netty.SseDecompressor}, which inflates gzip and
+ * deflate a bounded step per read); {@link io.sluice.netty.SseQueueHandler}, which hands them to a
  * consumer thread through the core's SPSC queue with autoRead backpressure; and
  * {@link io.sluice.netty.SseClient}, a streaming client built on both. The server side:
  * {@link io.sluice.netty.SseResponder} answers a request with an event stream and hands the
  * application its {@link io.sluice.netty.SseEmitter}; {@link io.sluice.netty.SseReplayBuffer} keeps
  * recent events so a reconnecting client resumes after its {@code Last-Event-ID};
+ * {@link io.sluice.netty.SseRequestGuard}, placed right after {@code HttpServerCodec}, bounds idle and
+ * slow clients and the number of connections, and answers malformed requests before either sees them;
  * {@link io.sluice.netty.SseRelay} relays an upstream stream to each request, and
  * {@link io.sluice.netty.RequestAuthenticator}, placed before it, refuses ({@code 401}) the
  * requests that lack a configured credential, so a relay never lends its upstream key to anyone.
