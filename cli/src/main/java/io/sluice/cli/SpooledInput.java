@@ -1,5 +1,6 @@
 package io.sluice.cli;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -66,7 +67,8 @@ final class SpooledInput implements Recording.Source, AutoCloseable {
                 InputStream kept;
                 if (spill != null) {
                     spill.close();
-                    kept = new SequenceInputStream(new ByteArrayInputStream(memory.toByteArray()), Files.newInputStream(file));
+                    kept = new SequenceInputStream(new ByteArrayInputStream(memory.toByteArray()),
+                            new BufferedInputStream(Files.newInputStream(file), 1 << 16));
                 } else {
                     kept = new ByteArrayInputStream(memory.toByteArray());
                 }
@@ -92,6 +94,11 @@ final class SpooledInput implements Recording.Source, AutoCloseable {
     /** True once the spool went to a temporary file. */
     boolean spilled() {
         return file != null;
+    }
+
+    /** The temporary file, or null while the spool fits in memory. */
+    Path file() {
+        return file;
     }
 
     @Override
