@@ -9,7 +9,8 @@ import java.util.function.IntSupplier;
 
 /**
  * Reads an input as the chunks a {@link Chunking} cuts it into, each a heap buffer from
- * {@link ByteBufAllocator#DEFAULT}. Confined to one thread.
+ * {@link ByteBufAllocator#DEFAULT} of at most {@link Chunking#MAX_READ} bytes, so an input of any
+ * size is read in bounded memory. Confined to one thread.
  */
 final class ChunkReader {
     private final InputStream in;
@@ -32,7 +33,7 @@ final class ChunkReader {
         if (ended) {
             return null;
         }
-        ByteBuf chunk = asRead ? readOnce() : readFull(sizes.getAsInt());
+        ByteBuf chunk = asRead ? readOnce() : readFull(Math.min(sizes.getAsInt(), Chunking.MAX_READ));
         if (chunk == null || !chunk.isReadable()) {
             ended = true;
             if (chunk != null) {

@@ -14,13 +14,19 @@ import java.util.function.IntSupplier;
 final class Chunking {
     /** Size of one read in {@link Kind#AS_READ} mode, and of each step that grows a whole read. */
     static final int READ_SIZE = 8192;
+    /**
+     * The largest read fed to the parser: a whole input, or a chunk size, larger than this is fed
+     * in reads of this size, so an input of any size is replayed in bounded memory (issue 14). Every
+     * cut gives the same records, so only memory tells the difference.
+     */
+    static final int MAX_READ = 1 << 20;
     /** Random chunks are 1..{@value} bytes, as in core's test {@code Chunking.random}. */
     static final int MAX_RANDOM_SIZE = 64;
 
     private enum Kind {
-        /** The whole input in one read. */
+        /** The whole input in one read (reads of {@link #MAX_READ} beyond that size). */
         WHOLE,
-        /** {@link #value} bytes each (the last one shorter). */
+        /** {@link #value} bytes each (the last one shorter; at most {@link #MAX_READ}). */
         FIXED,
         /** Sizes 1..64 drawn from a {@code SplittableRandom} seeded with {@link #value}. */
         RANDOM,

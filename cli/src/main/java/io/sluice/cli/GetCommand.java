@@ -20,6 +20,7 @@ import picocli.CommandLine.ParentCommand;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +46,8 @@ import java.util.concurrent.TimeUnit;
 final class GetCommand implements Callable<Integer> {
     private static final int OUTPUT_BUFFER = 1 << 16;
     private static final int ERROR_MESSAGE_MAX = 300;
+    /** The largest {@code -d @FILE} body, 64 MiB: the request holds it in memory (see {@link #body()}). */
+    static final int MAX_BODY = 64 << 20;
     private static final JsonFactory JSON = new JsonFactory();
 
     @ParentCommand
@@ -60,7 +63,8 @@ final class GetCommand implements Callable<Integer> {
     @Option(names = {"-H", "--header"}, paramLabel = "'NAME: VALUE'", description = "A request header; repeatable.")
     private List<String> headers = new ArrayList<>();
 
-    @Option(names = {"-d", "--data"}, paramLabel = "BODY|@FILE", description = "Request body, or @FILE to send a file's bytes.")
+    @Option(names = {"-d", "--data"}, paramLabel = "BODY|@FILE",
+            description = "Request body, or @FILE to send a file's bytes (at most 64 MiB).")
     private String data;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
@@ -237,16 +241,37 @@ final class GetCommand implements Callable<Integer> {
         return request;
     }
 
+    /**
+     * The body of {@code -d}: the text, or the bytes of {@code @FILE}, which must be at most
+     * {@value #MAX_BODY} bytes. The bound is the CLI's because {@link SseRequest} keeps its body as
+     * one array, to send it again on every reconnect; a larger file is one line and exit status 1,
+     * before anything is read or sent.
+     */
     private byte[] body() {
         if (!data.startsWith("@")) {
             return data.getBytes(StandardCharsets.UTF_8);
         }
         Path file = Path.of(data.substring(1));
         try {
-            return Files.readAllBytes(file);
+            // The size first, so a huge file costs nothing; the bounded read catches pipes and growing files.
+            if (Files.isRegularFile(file) && Files.size(file) > MAX_BODY) {
+                throw tooLarge(file, Files.size(file));
+            }
+            try (InputStream in = Files.newInputStream(file)) {
+                byte[] body = in.readNBytes(MAX_BODY + 1);
+                if (body.length > MAX_BODY) {
+                    throw tooLarge(file, -1);
+                }
+                return body;
+            }
         } catch (IOException e) {
-            throw new InputException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new InputException("cannot read " + file + ": " + ReplayCommand.reason(e), e);
         }
+    }
+
+    private static InputException tooLarge(Path file, long size) {
+        return new InputException("request body " + file + (size >= 0 ? " is " + size + " bytes," : " is")
+                + " over the " + MAX_BODY + "-byte limit of -d @FILE");
     }
 
     static Duration seconds(double seconds) {

@@ -18,7 +18,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -29,9 +28,9 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 
 /**
  * {@code sluice replay}: feeds a recorded stream to an {@link SseParser}, read by read, and writes
@@ -116,20 +115,12 @@ final class ReplayCommand implements Callable<Integer> {
         try (InputStream in = new BufferedInputStream(stdin ? unclosable(sluice.stdin()) : open(file), INPUT_BUFFER)) {
             InputKind kind = input != InputKind.AUTO ? input : sniffed(in);
             if (kind == InputKind.PCAP) {
-                Recording recording = Recording.fromPcap(in.readAllBytes(), name, flow);
-                Reads reads = chunk != null
-                        ? new ChunkReads(new ChunkReader(new ByteArrayInputStream(recording.bytes()), chunk))
-                        : new SegmentReads(recording.segments().iterator(), recording.originNanos());
-                replay(reads, recording.http(), writer, timing.waits(), recording.description(),
-                        recording.transport(), recording.transportClean());
-                if (recording.problem() != null) {
-                    throw new InputException(name + ": " + recording.problem().getMessage(), recording.problem());
-                }
+                replayCapture(stdin ? new SpooledInput(in) : null, name, writer);
             } else {
                 // Live standard input (tail -f | sluice replay -) must reach the parser a read at a time.
                 Chunking chunking = chunk != null ? chunk : stdin ? Chunking.AS_READ : Chunking.WHOLE;
                 replay(new ChunkReads(new ChunkReader(in, chunking)), kind == InputKind.HTTP, writer, stdin,
-                        name, null, true);
+                        () -> new Ending(name, null, true));
             }
         } catch (IOException e) {
             writer.flush(); // the records before the failure, then the one line about it
@@ -142,8 +133,8 @@ final class ReplayCommand implements Callable<Integer> {
      * Feeds every read to the parser (through the HTTP decoder when {@code http}), then finishes the
      * writer and throws what went wrong, after the records before it are out.
      */
-    private void replay(Reads reads, boolean http, RecordWriter writer, boolean flushEachRead, String description,
-                        String transport, boolean transportClean) throws IOException, InterruptedException {
+    private void replay(Reads reads, boolean http, RecordWriter writer, boolean flushEachRead,
+                        Supplier<Ending> ending) throws IOException, InterruptedException {
         ReplayHandler handler = new ReplayHandler(writer, comments);
         SseParser parser = SseParser.builder()
                 .maxLineLength(maxLineLength)
@@ -154,6 +145,7 @@ final class ReplayCommand implements Callable<Integer> {
         Progress progress = Progress.onTerminal(spec.commandLine().getErr());
         Timing.Pacer pace = timing.pacer();
         String failure = null;
+        Ending end;
         try {
             ByteBuf read;
             long count = 0;
@@ -185,13 +177,15 @@ final class ReplayCommand implements Callable<Integer> {
                     break; // the parser or the response has failed: do not wait for the rest
                 }
             }
+            end = ending.get();
             if (body != null) {
                 body.reader.end();
                 failure = body.failure();
-                if (transport == null && !body.reader.complete() && failure == null) {
-                    transport = "the HTTP body ended before its framing said it would (cut mid-chunk)";
+                if (end.transport() == null && !body.reader.complete() && failure == null) {
+                    end = new Ending(end.description(), "the HTTP body ended before its framing said it would (cut mid-chunk)",
+                            end.transportClean());
                 }
-                transportClean &= body.reader.complete();
+                end = new Ending(end.description(), end.transport(), end.transportClean() && body.reader.complete());
             }
             parser.end();
         } finally {
@@ -204,7 +198,7 @@ final class ReplayCommand implements Callable<Integer> {
         if (handler.ended()) {
             writer.end(parser.eventsDispatched(), parser.bytesFed(), handler.incompleteTailBytes());
         }
-        writer.finish(description, transport, transportClean);
+        writer.finish(end.description(), end.transport(), end.transportClean());
         writer.flush();
         SseException error = handler.firstError();
         if (error != null) {
@@ -212,8 +206,34 @@ final class ReplayCommand implements Callable<Integer> {
                     : error.getMessage() + " (and " + (handler.errors() - 1) + " more bound errors)", error);
         }
         if (failure != null) {
-            throw new InputException(description + ": " + failure);
+            throw new InputException(end.description() + ": " + failure);
         }
+    }
+
+    /**
+     * Replays the chosen stream of a capture in two passes over it ({@link Recording}): a file is
+     * opened once per pass, standard input is spooled by {@code spool} for the second. Records are
+     * written as the second pass reads, so memory stays flat whatever the capture's size.
+     */
+    private void replayCapture(SpooledInput spool, String name, RecordWriter writer) throws IOException, InterruptedException {
+        try (SpooledInput closing = spool) {
+            Recording.Source source = spool != null ? spool : () -> new BufferedInputStream(open(file), INPUT_BUFFER);
+            Recording recording = Recording.survey(source, name, flow);
+            try (Recording.Pass pass = recording.open()) {
+                Reads reads = chunk != null
+                        ? new ChunkReads(new ChunkReader(pass.bytes(), chunk))
+                        : new SegmentReads(pass, recording.originNanos());
+                replay(reads, recording.http(), writer, timing.waits(),
+                        () -> new Ending(pass.description(), pass.transport(), pass.transportClean()));
+                if (pass.problem() != null) {
+                    throw new InputException(name + ": " + pass.problem().getMessage(), pass.problem());
+                }
+            }
+        }
+    }
+
+    /** What the summary says about how the input ended: known only once every read was fed. */
+    private record Ending(String description, String transport, boolean transportClean) {
     }
 
     /** The HTTP side of a replay: a 2xx SSE response's body goes to the parser; anything else is reported. */
@@ -322,21 +342,21 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     private static final class SegmentReads implements Reads {
-        private final Iterator<TcpStream.Segment> segments;
+        private final Recording.Pass pass;
         private final long origin;
         private long time = -1;
 
-        SegmentReads(Iterator<TcpStream.Segment> segments, long origin) {
-            this.segments = segments;
+        SegmentReads(Recording.Pass pass, long origin) {
+            this.pass = pass;
             this.origin = origin;
         }
 
         @Override
-        public ByteBuf next() {
-            if (!segments.hasNext()) {
+        public ByteBuf next() throws IOException {
+            TcpStream.Segment s = pass.next();
+            if (s == null) {
                 return null;
             }
-            TcpStream.Segment s = segments.next();
             time = Math.max(0, s.timeNanos() - origin);
             return Unpooled.wrappedBuffer(s.data());
         }

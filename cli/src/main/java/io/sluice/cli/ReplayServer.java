@@ -14,7 +14,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.netty.SseRequestGuard;
 
-import java.util.List;
+import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,8 +32,10 @@ import java.util.function.Consumer;
  *
  * <p>Threads: Netty NIO event loops (one accepting, the default number serving); a connection's
  * replay runs on its own event loop, scheduled one write at a time, the next scheduled only when
- * the previous write completed, so a slow client holds back its own stream and no other. The
- * segments are shared, read-only byte arrays, wrapped (not copied) for each write.
+ * the previous write completed, so a slow client holds back its own stream and no other. Each
+ * connection reads its own pass over the recording ({@link Recorded}), one write ahead, on its event
+ * loop: a buffered file read, from the page cache once the first pass warmed it, is short enough
+ * not to hold other connections up, and it keeps a connection's memory to one write.
  */
 final class ReplayServer extends CommandServer {
     private static final int MAX_REQUEST_LINE = 8192;
@@ -42,22 +44,36 @@ final class ReplayServer extends CommandServer {
     record Write(long delayNanos, byte[] data) {
     }
 
-    private final List<Write> writes;
+    /** One connection's pass over the recording, a write at a time. Confined to the connection's event loop. */
+    interface Writes extends AutoCloseable {
+        /** The next write, or null after the last. */
+        Write next() throws IOException;
+
+        @Override
+        void close() throws IOException;
+    }
+
+    /** The recording: a new pass over it for each connection. */
+    interface Recorded {
+        Writes open() throws IOException;
+    }
+
+    private final Recorded writes;
     private final Timing timing;
     private final boolean loop;
     private final boolean reset;
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicLong served = new AtomicLong();
 
-    private ReplayServer(List<Write> writes, Timing timing, boolean loop, boolean reset) {
-        this.writes = List.copyOf(writes);
+    private ReplayServer(Recorded writes, Timing timing, boolean loop, boolean reset) {
+        this.writes = writes;
         this.timing = timing;
         this.loop = loop;
         this.reset = reset;
     }
 
     /** A server bound to {@code host:port} (0 picks a free port), already accepting, with the guard's defaults. */
-    static ReplayServer start(String host, int port, List<Write> writes, Timing timing, boolean loop, boolean reset) {
+    static ReplayServer start(String host, int port, Recorded writes, Timing timing, boolean loop, boolean reset) {
         return start(host, port, writes, timing, loop, reset, SseRequestGuard.withDefaults(), System.err::println);
     }
 
@@ -65,7 +81,7 @@ final class ReplayServer extends CommandServer {
      * A server bound to {@code host:port} (0 picks a free port), already accepting; {@code guard}
      * bounds its clients, {@code warnings} takes the lines saying accepting fails and recovers.
      */
-    static ReplayServer start(String host, int port, List<Write> writes, Timing timing, boolean loop, boolean reset,
+    static ReplayServer start(String host, int port, Recorded writes, Timing timing, boolean loop, boolean reset,
                               SseRequestGuard guard, Consumer<String> warnings) {
         ReplayServer s = new ReplayServer(writes, timing, loop, reset);
         try {
@@ -106,7 +122,8 @@ final class ReplayServer extends CommandServer {
 
     /** One connection: waits for the request to end, then writes the recording on its schedule. */
     private final class Replay extends ChannelInboundHandlerAdapter {
-        private int next = -1;
+        /** This connection's pass, opened when its request ended. */
+        private Writes pass;
         private long start;
         private boolean ended;
 
@@ -120,11 +137,16 @@ final class ReplayServer extends CommandServer {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             try {
                 // The request itself is not looked at: whatever was asked, the recording is the answer.
-                if (msg instanceof LastHttpContent && next < 0) {
+                if (msg instanceof LastHttpContent && pass == null) {
+                    try {
+                        pass = writes.open();
+                    } catch (IOException e) {
+                        ctx.close(); // the recording cannot be read again: the client sees a closed connection
+                        return;
+                    }
                     // The recording is an encoded response already: from here its bytes go out as
                     // they are. The encoder stayed until now for the guard's refusals (400, 408, 505).
                     ctx.pipeline().get(HttpServerCodec.class).removeOutboundHandler();
-                    next = 0;
                     start = System.nanoTime();
                     write(ctx);
                 }
@@ -134,7 +156,14 @@ final class ReplayServer extends CommandServer {
         }
 
         private void write(ChannelHandlerContext ctx) {
-            if (next == writes.size()) {
+            Write w;
+            try {
+                w = pass.next();
+            } catch (IOException e) {
+                ctx.close(); // as a server that failed mid-response would: the client sees the stream cut
+                return;
+            }
+            if (w == null) {
                 end(true);
                 if (reset) {
                     ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0); // close() now sends a RST
@@ -142,7 +171,6 @@ final class ReplayServer extends CommandServer {
                 ctx.close();
                 return;
             }
-            Write w = writes.get(next);
             long wait = start + timing.delayNanos(w.delayNanos()) - System.nanoTime();
             if (wait > 0) {
                 ctx.executor().schedule(() -> send(ctx, w), wait, TimeUnit.NANOSECONDS);
@@ -157,7 +185,6 @@ final class ReplayServer extends CommandServer {
             }
             ctx.writeAndFlush(Unpooled.wrappedBuffer(w.data())).addListener((ChannelFutureListener) f -> {
                 if (f.isSuccess()) {
-                    next++;
                     write(ctx);
                 } else {
                     ctx.close();
@@ -179,6 +206,13 @@ final class ReplayServer extends CommandServer {
         private void end(boolean complete) {
             if (!ended) {
                 ended = true;
+                if (pass != null) {
+                    try {
+                        pass.close();
+                    } catch (IOException e) {
+                        // a read-only file that fails to close has nothing left to lose
+                    }
+                }
                 replayEnded(complete);
             }
         }

@@ -11,12 +11,12 @@ import picocli.CommandLine.Spec;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -24,7 +24,9 @@ import java.util.concurrent.Callable;
  * {@code sluice serve FILE}: stands in for the provider of a recorded incident. A live HTTP/1.1
  * server on loopback answers every request with the recording ({@link ReplayServer}): a capture's
  * server stream byte for byte in its captured segments and gaps, an HTTP response file as it is,
- * an SSE body behind a synthesised {@code 200 text/event-stream} head. Ctrl-C stops it cleanly.
+ * an SSE body behind a synthesised {@code 200 text/event-stream} head. Each connection reads the
+ * file its own way through, so a recording of any size is served in one write's memory per
+ * connection. Ctrl-C stops it cleanly.
  */
 @Command(name = "serve",
         mixinStandardHelpOptions = true,
@@ -72,81 +74,179 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
         String name = file.toString();
-        byte[] bytes;
-        InputKind kind;
+        Served served;
         try {
             if (Files.isDirectory(file)) {
                 throw new IOException("is a directory");
             }
-            bytes = Files.readAllBytes(file);
-            kind = input != InputKind.AUTO ? input : sniffed(bytes);
+            Recording.Source source = () -> new BufferedInputStream(Files.newInputStream(file), READ_BUFFER);
+            served = served(input != InputKind.AUTO ? input : sniffed(source), source, name, flow, err);
         } catch (IOException e) {
             throw new InputException("cannot read " + name + ": " + ReplayCommand.reason(e), e);
         }
-        Served served = served(kind, bytes, name, flow, err);
-        List<ReplayServer.Write> writes = served.writes();
-        ReplayServer server = ReplayServer.start(host, port, writes, timing, loop, served.reset(), door.guard(),
+        ReplayServer server = ReplayServer.start(host, port, served.writes(), timing, loop, served.reset(), door.guard(),
                 warning -> err.println("sluice serve: " + warning));
-        long span = writes.get(writes.size() - 1).delayNanos();
         err.println(String.format(Locale.ROOT, "sluice serve: %s on http://%s:%d/ (%d writes over %.3f s, timing %s%s); Ctrl-C stops",
-                name, host.indexOf(':') >= 0 ? "[" + host + "]" : host, server.port(), writes.size(),
-                timing.delayNanos(span) / 1e9, timing, loop ? ", looping" : ", stops after the first replay"));
+                name, host.indexOf(':') >= 0 ? "[" + host + "]" : host, server.port(), served.count(),
+                timing.delayNanos(served.spanNanos()) / 1e9, timing, loop ? ", looping" : ", stops after the first replay"));
         err.flush();
         CommandServer.runUntilStopped(server, "sluice-serve",
                 () -> err.println("sluice serve: stopped after " + server.served() + " complete replays"));
         return Sluice.EXIT_OK;
     }
 
-    /** What serve sends for a recording: its writes, and whether the connection ends with a RST. */
-    record Served(List<ReplayServer.Write> writes, boolean reset) {
+    /**
+     * What serve sends for a recording: each connection's own pass over it, how many writes a pass
+     * makes over what capture time, and whether the connection ends with a RST.
+     */
+    record Served(ReplayServer.Recorded writes, long count, long spanNanos, boolean reset) {
+    }
+
+    /** {@link #served(InputKind, Recording.Source, String, String, PrintWriter)} of a recording in memory. */
+    static Served served(InputKind kind, byte[] bytes, String name, String flow, PrintWriter err) {
+        try {
+            return served(kind, () -> new ByteArrayInputStream(bytes), name, flow, err);
+        } catch (IOException e) {
+            throw new UncheckedIOException("a byte array cannot fail to read", e);
+        }
     }
 
     /**
-     * The writes for {@code bytes}, a recording of {@code kind}: a capture's server stream as its
-     * segments (a problem in the capture is a warning on {@code err}: what comes before it is
-     * served), an HTTP response file as one write, an SSE body behind {@link #SSE_HEAD}.
+     * The writes for the recording {@code source} holds, of {@code kind}, read anew by each
+     * connection (issue 14: a connection holds one write, whatever the recording's size): a
+     * capture's server stream as its segments, an HTTP response file as it is, an SSE body behind
+     * {@link #SSE_HEAD}, files in writes of {@value #WRITE_SIZE} bytes. A capture is read once here
+     * to count its writes and find its problem, which is a warning on {@code err}: what comes before
+     * it is served.
      */
-    static Served served(InputKind kind, byte[] bytes, String name, String flow, PrintWriter err) {
-        List<ReplayServer.Write> writes = new ArrayList<>();
-        boolean reset = false;
+    static Served served(InputKind kind, Recording.Source source, String name, String flow, PrintWriter err) throws IOException {
         switch (kind) {
             case PCAP: {
-                Recording r = Recording.fromPcap(bytes, name, flow);
-                if (r.problem() != null) {
-                    err.println("sluice serve: warning: " + r.problem().getMessage() + "; serving what comes before it");
+                Recording r = Recording.survey(source, name, flow);
+                long count = 0;
+                long first = -1;
+                long last = 0;
+                boolean reset;
+                try (Recording.Pass pass = r.open()) {
+                    TcpStream.Segment s;
+                    while ((s = pass.next()) != null) {
+                        first = first < 0 ? s.timeNanos() : first;
+                        last = s.timeNanos();
+                        count++;
+                    }
+                    if (pass.problem() != null) {
+                        if (count == 0) {
+                            throw new InputException(name + ": " + pass.problem().getMessage() + "; nothing before it to serve");
+                        }
+                        err.println("sluice serve: warning: " + pass.problem().getMessage() + "; serving what comes before it");
+                    }
+                    reset = pass.end() == TcpStream.End.RST;
                 }
-                if (!r.http()) {
-                    writes.add(new ReplayServer.Write(0, SSE_HEAD.getBytes(StandardCharsets.US_ASCII)));
-                }
-                long first = r.segments().get(0).timeNanos();
-                for (TcpStream.Segment s : r.segments()) {
-                    writes.add(new ReplayServer.Write(Math.max(0, s.timeNanos() - first), s.data()));
-                }
-                reset = r.end() == TcpStream.End.RST;
-                break;
+                return new Served(() -> new CaptureWrites(r.open(), !r.http()), count + (r.http() ? 0 : 1),
+                        Math.max(0, last - first), reset);
             }
             case HTTP:
-                writes.add(new ReplayServer.Write(0, bytes));
-                break;
             case SSE:
-            case AUTO:
-                writes.add(new ReplayServer.Write(0, SSE_HEAD.getBytes(StandardCharsets.US_ASCII)));
-                writes.add(new ReplayServer.Write(0, bytes));
-                break;
+            case AUTO: {
+                boolean head = kind != InputKind.HTTP;
+                long size = size(source);
+                return new Served(() -> new FileWrites(source.open(), head), (head ? 1 : 0) + (size + WRITE_SIZE - 1) / WRITE_SIZE,
+                        0, false);
+            }
             default:
                 throw new IllegalStateException("Unhandled input " + kind);
         }
-        return new Served(writes, reset);
     }
 
-    private static InputKind sniffed(byte[] bytes) throws IOException {
-        switch (InputSniffer.sniff(new BufferedInputStream(new ByteArrayInputStream(bytes)))) {
-            case HTTP:
-                return InputKind.HTTP;
-            case PCAP:
-                return InputKind.PCAP;
-            default:
-                return InputKind.SSE;
+    private static final int READ_BUFFER = 1 << 16;
+    /** A file's body is sent in writes of this size, each read when the one before it was written. */
+    static final int WRITE_SIZE = 1 << 16;
+    private static final byte[] SSE_HEAD_BYTES = SSE_HEAD.getBytes(StandardCharsets.US_ASCII);
+
+    /** A capture's stream, a pass per connection: each read one write at its captured delay from the first. */
+    private static final class CaptureWrites implements ReplayServer.Writes {
+        private final Recording.Pass pass;
+        private boolean head;
+        private long first = -1;
+
+        CaptureWrites(Recording.Pass pass, boolean head) {
+            this.pass = pass;
+            this.head = head;
+        }
+
+        @Override
+        public ReplayServer.Write next() throws IOException {
+            if (head) {
+                head = false;
+                return new ReplayServer.Write(0, SSE_HEAD_BYTES);
+            }
+            TcpStream.Segment s = pass.next();
+            if (s == null) {
+                return null;
+            }
+            first = first < 0 ? s.timeNanos() : first;
+            return new ReplayServer.Write(Math.max(0, s.timeNanos() - first), s.data());
+        }
+
+        @Override
+        public void close() throws IOException {
+            pass.close();
+        }
+    }
+
+    /** A file as it is (behind {@link #SSE_HEAD} for an SSE body), in writes of {@value #WRITE_SIZE} bytes. */
+    private static final class FileWrites implements ReplayServer.Writes {
+        private final InputStream in;
+        private boolean head;
+
+        FileWrites(InputStream in, boolean head) {
+            this.in = in;
+            this.head = head;
+        }
+
+        @Override
+        public ReplayServer.Write next() throws IOException {
+            if (head) {
+                head = false;
+                return new ReplayServer.Write(0, SSE_HEAD_BYTES);
+            }
+            byte[] data = in.readNBytes(WRITE_SIZE);
+            return data.length == 0 ? null : new ReplayServer.Write(0, data);
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+
+    /** The bytes {@code source} holds, skipped over rather than read where the stream allows. */
+    private static long size(Recording.Source source) throws IOException {
+        try (InputStream in = source.open()) {
+            long size = 0;
+            while (true) {
+                long skipped = in.skip(Long.MAX_VALUE);
+                if (skipped > 0) {
+                    size += skipped;
+                } else if (in.read() >= 0) {
+                    size++;
+                } else {
+                    return size;
+                }
+            }
+        }
+    }
+
+    private static InputKind sniffed(Recording.Source source) throws IOException {
+        try (InputStream in = new BufferedInputStream(source.open(), InputSniffer.MAX_LOOKAHEAD)) {
+            switch (InputSniffer.sniff(in)) {
+                case HTTP:
+                    return InputKind.HTTP;
+                case PCAP:
+                    return InputKind.PCAP;
+                default:
+                    return InputKind.SSE;
+            }
         }
     }
 }

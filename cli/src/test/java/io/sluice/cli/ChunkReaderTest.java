@@ -51,6 +51,14 @@ class ChunkReaderTest {
     }
 
     @Test
+    void noReadIsLargerThanMaxReadWhateverTheChunking() throws IOException {
+        int max = Chunking.MAX_READ;
+        byte[] input = new byte[2 * max + 5];
+        assertArrayEquals(new int[] {max, 2 * max}, cuts(Chunking.WHOLE, input));
+        assertArrayEquals(new int[] {max, 2 * max}, cuts(Chunking.fixed(Integer.MAX_VALUE), input));
+    }
+
+    @Test
     void emptyInputHasNoChunks() throws IOException {
         assertEquals(null, new ChunkReader(new ByteArrayInputStream(new byte[0]), Chunking.WHOLE).next());
     }

@@ -7,17 +7,18 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpContentDecompressor;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.sluice.netty.SseDecompressor;
 
 /**
- * Decodes a captured HTTP/1.1 response through Netty's own {@link HttpClientCodec} and
- * {@link HttpContentDecompressor} in an {@link EmbeddedChannel}: the path a live connection takes,
+ * Decodes a captured HTTP/1.1 response through Netty's own {@link HttpClientCodec} and the
+ * client's {@link SseDecompressor} in an {@link EmbeddedChannel}: the path a live connection takes,
  * so status line, headers, chunked coding and gzip / deflate are read exactly as a client reads
- * them. Interim (1xx) responses are skipped. What the codec reports as a failure (a corrupt chunk
+ * them, a compressed body inflated a bounded step at a time (each step's events are written before
+ * the next is inflated, so a gzip bomb replays in flat memory). Interim (1xx) responses are skipped. What the codec reports as a failure (a corrupt chunk
  * size, a bad status line, a broken gzip stream) becomes {@link #failure()}; after it, nothing more
  * is decoded.
  *
@@ -46,7 +47,7 @@ public final class HttpResponseReader implements AutoCloseable {
 
     public HttpResponseReader(Listener listener) {
         this.listener = listener;
-        this.channel = new EmbeddedChannel(new HttpClientCodec(), new HttpContentDecompressor(0), new Sink());
+        this.channel = new EmbeddedChannel(new HttpClientCodec(), new SseDecompressor(), new Sink());
     }
 
     /** Decodes {@code wire}, the next bytes of the response as captured; takes ownership of it. */
