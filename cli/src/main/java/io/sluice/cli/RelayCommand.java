@@ -2,7 +2,7 @@ package io.sluice.cli;
 
 import io.sluice.llm.LlmMessage;
 import io.sluice.llm.MessageCollector;
-import io.sluice.netty.RequestAuthenticator;
+import io.sluice.netty.SseRequestAuthenticator;
 import io.sluice.netty.SseRelay;
 import io.sluice.netty.SseRequest;
 import picocli.CommandLine.Command;
@@ -126,7 +126,7 @@ final class RelayCommand implements Callable<Integer> {
         }
         SseRequest request = GetCommand.withHeaders(GetCommand.getRequest(upstream), headers);
         PrintWriter log = new PrintWriter(new OutputStreamWriter(sluice.stdout(), StandardCharsets.UTF_8), true);
-        RequestAuthenticator authenticator = RelayCredentials.authenticator(requiredHeaders, tokenFile, (client, refused) ->
+        SseRequestAuthenticator authenticator = RelayCredentials.authenticator(requiredHeaders, tokenFile, (client, refused) ->
                 log.println(refusedLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), client, refused.method().name(), refused.uri())));
         RelayServer server;
         try {

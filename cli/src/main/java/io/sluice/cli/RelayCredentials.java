@@ -1,7 +1,7 @@
 package io.sluice.cli;
 
 import io.netty.handler.codec.http.HttpRequest;
-import io.sluice.netty.RequestAuthenticator;
+import io.sluice.netty.SseRequestAuthenticator;
 
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -14,7 +14,7 @@ import java.util.function.BiConsumer;
 
 /**
  * What {@code sluice relay --require-header} and {@code --token-file} ask of a client, as the
- * {@link RequestAuthenticator} that checks it. Every message here names the option or the file
+ * {@link SseRequestAuthenticator} that checks it. Every message here names the option or the file
  * and line, never a secret: a mistyped key must not end up in a terminal's scrollback or a CI log.
  */
 final class RelayCredentials {
@@ -28,12 +28,12 @@ final class RelayCredentials {
      * @param tokenFile bearer tokens, one a line; blank lines and lines starting with {@code #}
      *     are skipped; null for none. Read once, here.
      */
-    static RequestAuthenticator authenticator(List<String> requiredHeaders, Path tokenFile,
+    static SseRequestAuthenticator authenticator(List<String> requiredHeaders, Path tokenFile,
                                               BiConsumer<SocketAddress, HttpRequest> onRefused) {
         if (requiredHeaders.isEmpty() && tokenFile == null) {
             return null;
         }
-        RequestAuthenticator.Builder builder = RequestAuthenticator.builder().onRefused(onRefused);
+        SseRequestAuthenticator.Builder builder = SseRequestAuthenticator.builder().onRefused(onRefused);
         for (int i = 0; i < requiredHeaders.size(); i++) {
             String header = requiredHeaders.get(i);
             int colon = header.indexOf(':');
@@ -67,7 +67,7 @@ final class RelayCredentials {
                 continue;
             }
             try {
-                RequestAuthenticator.builder().bearerTokens(List.of(line)); // checks it alone, to name its line
+                SseRequestAuthenticator.builder().bearerTokens(List.of(line)); // checks it alone, to name its line
             } catch (IllegalArgumentException e) {
                 throw new InputException("line " + (i + 1) + " of " + file + " is not one token (printable ASCII, no spaces)", e);
             }

@@ -11,7 +11,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.sluice.llm.MessageCollector;
-import io.sluice.netty.RequestAuthenticator;
+import io.sluice.netty.SseRequestAuthenticator;
 import io.sluice.netty.SseClient;
 import io.sluice.netty.SseRelay;
 import io.sluice.netty.SseRequest;
@@ -62,7 +62,7 @@ final class RelayServer extends CommandServer {
     }
 
     /** As {@link #start(Options, Consumer)}, every request, a file's included, to satisfy {@code authenticator}. */
-    static RelayServer start(Options options, Consumer<SseRelay.Outcome> accessLog, RequestAuthenticator authenticator) {
+    static RelayServer start(Options options, Consumer<SseRelay.Outcome> accessLog, SseRequestAuthenticator authenticator) {
         return start(options, SseRequestGuard.withDefaults(), System.err::println, accessLog, authenticator);
     }
 
@@ -74,7 +74,7 @@ final class RelayServer extends CommandServer {
      * opens no upstream request and sends no body.
      */
     static RelayServer start(Options options, SseRequestGuard guard, Consumer<String> warnings,
-                             Consumer<SseRelay.Outcome> accessLog, RequestAuthenticator authenticator) {
+                             Consumer<SseRelay.Outcome> accessLog, SseRequestAuthenticator authenticator) {
         RelayServer s = new RelayServer();
         try {
             s.client = SseClient.builder()

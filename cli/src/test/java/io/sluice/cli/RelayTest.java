@@ -299,7 +299,7 @@ class RelayTest {
             for (String credential : List.of("", "x-relay-key: s3cret-valuf\r\n", "x-relay-key: s3cret\r\n",
                     "x-relay-key: s3cret-value-2\r\n", "authorization: Bearer s3cret-value\r\n")) {
                 String answer = rawExchange(relay.port(), "GET /stream HTTP/1.1\r\nhost: x\r\n" + credential + "\r\n");
-                assertTrue(answer.startsWith(REFUSAL_HEAD) && answer.endsWith(io.sluice.netty.RequestAuthenticator.REFUSAL_BODY),
+                assertTrue(answer.startsWith(REFUSAL_HEAD) && answer.endsWith(io.sluice.netty.SseRequestAuthenticator.REFUSAL_BODY),
                         answer);
                 assertFalse(answer.contains("www-authenticate"), "no scheme to challenge with for a custom header");
             }

@@ -10,7 +10,7 @@
  * {@link io.sluice.netty.SseRequestGuard}, placed right after {@code HttpServerCodec}, bounds idle and
  * slow clients and the number of connections, and answers malformed requests before either sees them;
  * {@link io.sluice.netty.SseRelay} relays an upstream stream to each request, and
- * {@link io.sluice.netty.RequestAuthenticator}, placed before it, refuses ({@code 401}) the
+ * {@link io.sluice.netty.SseRequestAuthenticator}, placed before it, refuses ({@code 401}) the
  * requests that lack a configured credential, so a relay never lends its upstream key to anyone.
  *
  * <h2>Threading</h2>

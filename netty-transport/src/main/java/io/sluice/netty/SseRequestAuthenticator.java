@@ -61,7 +61,7 @@ import java.util.function.BiConsumer;
  * {@value #REFUSAL_BODY}.
  */
 @ChannelHandler.Sharable
-public final class RequestAuthenticator extends ChannelInboundHandlerAdapter {
+public final class SseRequestAuthenticator extends ChannelInboundHandlerAdapter {
     /** The refusal's body, shaped as {@link SseRelay}'s error events so one client handler reads both. */
     public static final String REFUSAL_BODY =
             "{\"type\":\"error\",\"error\":{\"type\":\"unauthorized\",\"message\":\"this server requires a credential\"}}";
@@ -76,7 +76,7 @@ public final class RequestAuthenticator extends ChannelInboundHandlerAdapter {
     private final List<byte[]> tokenDigests;
     private final BiConsumer<SocketAddress, HttpRequest> onRefused;
 
-    private RequestAuthenticator(Builder b) {
+    private SseRequestAuthenticator(Builder b) {
         this.headerNames = List.copyOf(b.headerNames);
         this.headerDigests = List.copyOf(b.headerDigests);
         this.tokenDigests = List.copyOf(b.tokenDigests);
@@ -231,11 +231,11 @@ public final class RequestAuthenticator extends ChannelInboundHandlerAdapter {
             return this;
         }
 
-        public RequestAuthenticator build() {
+        public SseRequestAuthenticator build() {
             if (headerNames.isEmpty() && tokenDigests.isEmpty()) {
                 throw new IllegalStateException("no credential to require: add a header or a bearer token");
             }
-            return new RequestAuthenticator(this);
+            return new SseRequestAuthenticator(this);
         }
     }
 }

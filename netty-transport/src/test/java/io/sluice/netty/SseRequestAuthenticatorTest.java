@@ -40,23 +40,23 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class RequestAuthenticatorTest {
+class SseRequestAuthenticatorTest {
     private static final EventLoopGroup group = TestLoops.nio(2);
     @RegisterExtension
     static final AfterAllCallback SHUT_DOWN = TestLoops.shutDownAfterAll(group);
     private static SseClient upstreamClient;
 
     private static final String KEY = "k3y-0f-th3-r3lay";
-    private static final RequestAuthenticator BY_HEADER = RequestAuthenticator.builder().requireHeader("X-Relay-Key", KEY).build();
-    private static final RequestAuthenticator BY_TOKEN = RequestAuthenticator.builder()
+    private static final SseRequestAuthenticator BY_HEADER = SseRequestAuthenticator.builder().requireHeader("X-Relay-Key", KEY).build();
+    private static final SseRequestAuthenticator BY_TOKEN = SseRequestAuthenticator.builder()
             .bearerTokens(List.of("alpha-token", "beta.token~2", "gamma/token=")).build();
 
     private static final String REFUSED_BY_HEADER = "HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\n"
-            + "connection: close\r\ncontent-length: " + RequestAuthenticator.REFUSAL_BODY.length() + "\r\n\r\n"
-            + RequestAuthenticator.REFUSAL_BODY;
+            + "connection: close\r\ncontent-length: " + SseRequestAuthenticator.REFUSAL_BODY.length() + "\r\n\r\n"
+            + SseRequestAuthenticator.REFUSAL_BODY;
     private static final String REFUSED_BY_TOKEN = "HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\n"
-            + "connection: close\r\nwww-authenticate: Bearer\r\ncontent-length: " + RequestAuthenticator.REFUSAL_BODY.length()
-            + "\r\n\r\n" + RequestAuthenticator.REFUSAL_BODY;
+            + "connection: close\r\nwww-authenticate: Bearer\r\ncontent-length: " + SseRequestAuthenticator.REFUSAL_BODY.length()
+            + "\r\n\r\n" + SseRequestAuthenticator.REFUSAL_BODY;
 
     @BeforeAll
     static void start() {
@@ -75,7 +75,7 @@ class RequestAuthenticatorTest {
         final List<String> requests = new ArrayList<>();
     }
 
-    private static EmbeddedChannel channel(RequestAuthenticator authenticator, Passed passed) {
+    private static EmbeddedChannel channel(SseRequestAuthenticator authenticator, Passed passed) {
         return new EmbeddedChannel(new HttpServerCodec(), authenticator, new HttpServerExpectContinueHandler(),
                 new HttpObjectAggregator(1 << 16), new ChannelInboundHandlerAdapter() {
                     @Override
@@ -98,7 +98,7 @@ class RequestAuthenticatorTest {
         return wire.toString();
     }
 
-    private static String exchange(RequestAuthenticator authenticator, Passed passed, String request) {
+    private static String exchange(SseRequestAuthenticator authenticator, Passed passed, String request) {
         EmbeddedChannel ch = channel(authenticator, passed);
         ch.writeInbound(Unpooled.copiedBuffer(request, StandardCharsets.UTF_8));
         String answer = wire(ch);
@@ -165,7 +165,7 @@ class RequestAuthenticatorTest {
 
     @Test
     void aHeaderAndTokensTogetherAreBothRequired() {
-        RequestAuthenticator both = RequestAuthenticator.builder().requireHeader("x-relay-key", KEY)
+        SseRequestAuthenticator both = SseRequestAuthenticator.builder().requireHeader("x-relay-key", KEY)
                 .bearerTokens(List.of("alpha-token")).build();
         String header = "x-relay-key: " + KEY + "\r\n";
         String token = "authorization: Bearer alpha-token\r\n";
@@ -207,7 +207,7 @@ class RequestAuthenticatorTest {
     @Test
     void onRefusedHearsTheRefusedRequest() {
         List<String> refused = new ArrayList<>();
-        RequestAuthenticator logging = RequestAuthenticator.builder().requireHeader("x-relay-key", KEY)
+        SseRequestAuthenticator logging = SseRequestAuthenticator.builder().requireHeader("x-relay-key", KEY)
                 .onRefused((client, request) -> refused.add(request.method() + " " + request.uri())).build();
         exchange(logging, new Passed(), "POST /v1/messages?x=1 HTTP/1.1\r\nx-relay-key: guess\r\ncontent-length: 0\r\n\r\n");
         assertEquals(List.of("POST /v1/messages?x=1"), refused);
@@ -215,16 +215,16 @@ class RequestAuthenticatorTest {
 
     @Test
     void aBuilderWithoutCredentialsOrWithUnsendableOnesIsRefusedWithoutQuotingThem() {
-        assertThrows(IllegalStateException.class, () -> RequestAuthenticator.builder().build());
-        assertThrows(IllegalArgumentException.class, () -> RequestAuthenticator.builder().requireHeader("bad name", "v"));
+        assertThrows(IllegalStateException.class, () -> SseRequestAuthenticator.builder().build());
+        assertThrows(IllegalArgumentException.class, () -> SseRequestAuthenticator.builder().requireHeader("bad name", "v"));
         IllegalArgumentException space = assertThrows(IllegalArgumentException.class,
-                () -> RequestAuthenticator.builder().bearerTokens(List.of("good", "se cret")));
+                () -> SseRequestAuthenticator.builder().bearerTokens(List.of("good", "se cret")));
         assertFalse(space.getMessage().contains("se cret"), space.getMessage());
         IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
-                () -> RequestAuthenticator.builder().requireHeader("x-relay-key", "  "));
+                () -> SseRequestAuthenticator.builder().requireHeader("x-relay-key", "  "));
         assertTrue(empty.getMessage().contains("x-relay-key"), empty.getMessage());
         IllegalArgumentException newline = assertThrows(IllegalArgumentException.class,
-                () -> RequestAuthenticator.builder().requireHeader("x-relay-key", "a\r\nb"));
+                () -> SseRequestAuthenticator.builder().requireHeader("x-relay-key", "a\r\nb"));
         assertFalse(newline.getMessage().contains("a\r\nb"), newline.getMessage());
     }
 
