@@ -142,7 +142,7 @@ final class ServeCommand implements Callable<Integer> {
                     }
                     reset = pass.end() == TcpStream.End.RST;
                 }
-                return new Served(() -> new CaptureWrites(r.open(), !r.http()), count + (r.http() ? 0 : 1),
+                return new Served(() -> HeadFirst.unless(r.http(), new CaptureWrites(r.open())), count + (r.http() ? 0 : 1),
                         Math.max(0, last - first), reset);
             }
             case HTTP:
@@ -150,7 +150,7 @@ final class ServeCommand implements Callable<Integer> {
             case AUTO: {
                 boolean head = kind != InputKind.HTTP;
                 long size = size(source);
-                return new Served(() -> new FileWrites(source.open(), head), (head ? 1 : 0) + (size + WRITE_SIZE - 1) / WRITE_SIZE,
+                return new Served(() -> HeadFirst.unless(!head, new FileWrites(source.open())), (head ? 1 : 0) + (size + WRITE_SIZE - 1) / WRITE_SIZE,
                         0, false);
             }
             default:
@@ -166,20 +166,14 @@ final class ServeCommand implements Callable<Integer> {
     /** A capture's stream, a pass per connection: each read one write at its captured delay from the first. */
     private static final class CaptureWrites implements ReplayServer.Writes {
         private final Recording.Pass pass;
-        private boolean head;
         private long first = -1;
 
-        CaptureWrites(Recording.Pass pass, boolean head) {
+        CaptureWrites(Recording.Pass pass) {
             this.pass = pass;
-            this.head = head;
         }
 
         @Override
         public ReplayServer.Write next() throws IOException {
-            if (head) {
-                head = false;
-                return new ReplayServer.Write(0, SSE_HEAD_BYTES);
-            }
             TcpStream.Segment s = pass.next();
             if (s == null) {
                 return null;
@@ -194,14 +188,17 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    /** A file as it is (behind {@link #SSE_HEAD} for an SSE body), in writes of {@value #WRITE_SIZE} bytes. */
-    private static final class FileWrites implements ReplayServer.Writes {
-        private final InputStream in;
-        private boolean head;
+    /** {@link #SSE_HEAD} first, for a recording that is a body without its response head; then the recording. */
+    private static final class HeadFirst implements ReplayServer.Writes {
+        private final ReplayServer.Writes body;
+        private boolean head = true;
 
-        FileWrites(InputStream in, boolean head) {
-            this.in = in;
-            this.head = head;
+        private HeadFirst(ReplayServer.Writes body) {
+            this.body = body;
+        }
+
+        static ReplayServer.Writes unless(boolean hasHead, ReplayServer.Writes recording) {
+            return hasHead ? recording : new HeadFirst(recording);
         }
 
         @Override
@@ -210,6 +207,25 @@ final class ServeCommand implements Callable<Integer> {
                 head = false;
                 return new ReplayServer.Write(0, SSE_HEAD_BYTES);
             }
+            return body.next();
+        }
+
+        @Override
+        public void close() throws IOException {
+            body.close();
+        }
+    }
+
+    /** A file as it is, in writes of {@value #WRITE_SIZE} bytes. */
+    private static final class FileWrites implements ReplayServer.Writes {
+        private final InputStream in;
+
+        FileWrites(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public ReplayServer.Write next() throws IOException {
             byte[] data = in.readNBytes(WRITE_SIZE);
             return data.length == 0 ? null : new ReplayServer.Write(0, data);
         }

@@ -308,12 +308,7 @@ class HostileUpstreamTest {
                         + "ffffffffffffffff\r\ndata: two\n\n\r\n"));
              SseClient client = SseClient.builder().threads(1).build()) {
             SseStream stream = client.open(SseRequest.get(upstream.uri("/")), event -> { });
-            Throwable error = null;
-            try {
-                stream.done().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException e) {
-                error = e.getCause();
-            }
+            Throwable error = failureOf(stream);
             SseMalformedResponseException malformed = assertInstanceOf(SseMalformedResponseException.class, error);
             assertEquals(1, malformed.events());
             assertTrue(SseRelay.errorJson(malformed).contains("\"type\":\"upstream_malformed\""), SseRelay.errorJson(malformed));
@@ -327,12 +322,7 @@ class HostileUpstreamTest {
              SseClient client = SseClient.builder().threads(1).idleTimeout(Duration.ofSeconds(1)).build()) {
             long start = System.nanoTime();
             SseStream stream = client.open(SseRequest.get(upstream.uri("/")), event -> { });
-            Throwable error = null;
-            try {
-                stream.done().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException e) {
-                error = e.getCause();
-            }
+            Throwable error = failureOf(stream);
             SseTimeoutException timeout = assertInstanceOf(SseTimeoutException.class, error);
             assertEquals(SseTimeoutException.Kind.IDLE, timeout.kind());
             assertEquals(1, timeout.events());
@@ -363,6 +353,16 @@ class HostileUpstreamTest {
             self[0].resume();
             self[0].done().toCompletableFuture().get(10, TimeUnit.SECONDS);
             assertEquals(List.of("one", "two"), events);
+        }
+    }
+
+    /** How {@code stream} ended: its error, or null for a clean end. */
+    private static Throwable failureOf(SseStream stream) throws Exception {
+        try {
+            stream.done().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            return null;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return e.getCause();
         }
     }
 

@@ -168,6 +168,15 @@ class SseDecompressorTest {
         ch.writeInbound(Unpooled.wrappedBuffer(wire, from, wire.length - from));
     }
 
+    /** A channel with autoRead off that asked for one read and got {@code gzip} whole: one step came out. */
+    private EmbeddedChannel oneReadOf(byte[] gzip, int maxStep) {
+        EmbeddedChannel ch = channel(maxStep);
+        ch.config().setAutoRead(false);
+        ch.read();
+        feed(ch, concat(head("gzip", false, gzip.length), gzip));
+        return ch;
+    }
+
     @Test
     void gzipBodyCutAtEveryByteInflatesToTheSameBytes() {
         byte[] plain = events(3);
@@ -337,10 +346,7 @@ class SseDecompressorTest {
     void withoutHalfClosureTheServersCloseInflatesWhatIsHeldAtOnceAndComesLast() {
         byte[] plain = events(2000);
         byte[] compressed = gzip(plain);
-        EmbeddedChannel ch = channel(4096);
-        ch.config().setAutoRead(false);
-        ch.read();
-        feed(ch, concat(head("gzip", false, compressed.length), compressed));
+        EmbeddedChannel ch = oneReadOf(compressed, 4096);
         assertEquals(1, body.pieces.size());
         ch.pipeline().fireChannelInactive(); // Netty tears the pipeline down next: nothing can wait
         assertArrayEquals(plain, body.bytes.toByteArray());
@@ -353,10 +359,7 @@ class SseDecompressorTest {
     void theServersEndOfInputWaitsBehindTheHeldBodyAndComesLast() {
         byte[] plain = events(2000);
         byte[] compressed = gzip(plain);
-        EmbeddedChannel ch = channel(4096);
-        ch.config().setAutoRead(false);
-        ch.read();
-        feed(ch, concat(head("gzip", false, compressed.length), compressed));
+        EmbeddedChannel ch = oneReadOf(compressed, 4096);
         List<Object> events = new ArrayList<>();
         ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
             @Override
@@ -379,10 +382,7 @@ class SseDecompressorTest {
     void aReadFailureAfterTheHeldInputComesAfterItsEvents() {
         byte[] plain = new byte[100_000];
         byte[] compressed = gzip(plain);
-        EmbeddedChannel ch = channel(4096);
-        ch.config().setAutoRead(false);
-        ch.read();
-        feed(ch, concat(head("gzip", false, compressed.length), compressed));
+        EmbeddedChannel ch = oneReadOf(compressed, 4096);
         ch.pipeline().fireExceptionCaught(new java.io.IOException("Connection reset by peer"));
         assertEquals(-1, body.exceptionAfterBytes, "held behind the bytes that came before it");
         for (int i = 0; i < 100 && body.end == null; i++) {
@@ -396,10 +396,7 @@ class SseDecompressorTest {
     @Test
     void heldInputIsReleasedWhenTheChannelCloses() {
         byte[] compressed = gzip(new byte[1 << 20]);
-        EmbeddedChannel ch = channel(1024);
-        ch.config().setAutoRead(false);
-        ch.read();
-        feed(ch, concat(head("gzip", false, compressed.length), compressed));
+        EmbeddedChannel ch = oneReadOf(compressed, 1024);
         assertEquals(1, body.pieces.size());
         ch.close(); // the stream was cancelled: the held input must not leak (PARANOID leak detection)
         assertFalse(ch.finish());
