@@ -69,9 +69,13 @@ function readWithEventSource(section) {
   }
   // 'error' is both the stream's named error event (a MessageEvent with data) and EventSource's
   // own connection failure (a plain Event): the first is rendered, the second ends the reader.
+  // An answer that is not a 200 event stream (an upstream's 529, relayed as it came, or the
+  // relay's 502) fails the EventSource for good (CLOSED, no reconnect), and it cannot see why.
   source.addEventListener('error', e => {
     if (e instanceof MessageEvent) {
       onEvent(e);
+    } else if (source.readyState === EventSource.CLOSED) {
+      finish(section, 'refused', 'not an event stream');
     } else {
       source.close();
       finish(section, 'closed', 'connection closed before the last event');
@@ -151,7 +155,14 @@ async function readWithFetch(section) {
       body: JSON.stringify({stream: true, messages: [{role: 'user', content: 'Hello'}]}),
     });
     if (!response.ok) {
-      finish(section, 'error', `status ${response.status}`);
+      // The upstream's own status and error body, or the relay's 502/504 in the same shape.
+      let type = '';
+      try {
+        type = (await response.json()).error?.type ?? '';
+      } catch (e) {
+        type = 'no JSON error body';
+      }
+      finish(section, 'refused', `${response.status} ${type}`);
       return;
     }
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();

@@ -48,8 +48,14 @@ final class RelayCommand implements Callable<Integer> {
     private String listen;
 
     @Option(names = "--upstream", paramLabel = "URL", required = true,
-            description = "The upstream stream (http or https); each request is sent there with its method and body.")
+            description = "The upstream's base URL (http or https): each request goes there with its method, body, "
+                    + "headers, and its path and query under the URL's path (https://api.anthropic.com fronts /v1/messages).")
     private String upstream;
+
+    @Option(names = "--drop-client-credentials",
+            description = "Do not send the clients' authorization, x-api-key and x-goog-api-key headers upstream "
+                    + "(the relay supplies its own with -H).")
+    private boolean dropClientCredentials;
 
     @Option(names = {"-H", "--header"}, paramLabel = "'NAME: VALUE'",
             description = "A header for every upstream request (an API key, say); repeatable.")
@@ -132,7 +138,7 @@ final class RelayCommand implements Callable<Integer> {
         try {
             server = RelayServer.start(new RelayServer.Options(host, port, request, path, files,
                     GetCommand.seconds(heartbeat), GetCommand.seconds(idleTimeout),
-                    GetCommand.seconds(firstByteTimeout), insecure, maxBody, message),
+                    GetCommand.seconds(firstByteTimeout), insecure, maxBody, message, dropClientCredentials),
                     door.guard(), warning -> err.println("sluice relay: " + warning),
                     outcome -> log.println(accessLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), outcome)), authenticator);
         } catch (UncheckedIOException e) {

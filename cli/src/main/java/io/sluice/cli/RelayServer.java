@@ -6,21 +6,23 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.sluice.llm.MessageCollector;
 import io.sluice.netty.SseRequestAuthenticator;
 import io.sluice.netty.SseClient;
+import io.sluice.netty.SseHeaderPolicy;
 import io.sluice.netty.SseRelay;
 import io.sluice.netty.SseRequest;
 import io.sluice.netty.SseRequestGuard;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -35,21 +37,21 @@ final class RelayServer extends CommandServer {
     /**
      * What to relay where.
      *
-     * @param upstream the request every relayed stream makes; the downstream's method, body,
-     *     {@code Content-Type} and {@code Last-Event-ID} replace its own
+     * @param upstream the base of every relayed stream's request: the downstream's path and query go
+     *     under its URI, its method and body replace the configured ones, and the client's headers
+     *     (all but hop-by-hop ones) go under the configured ones
      * @param path the one request path relayed; null for every path
      * @param files a folder served for GETs that name a file in it; null for none
      * @param maxBody the largest request body read, in bytes; a larger one is answered 413
      * @param collectMessages tap each stream with a {@link MessageCollector}, so the access log
      *     can say the final message's provider, stop reason and token counts
+     * @param dropClientCredentials the clients' {@code authorization}, {@code x-api-key} and
+     *     {@code x-goog-api-key} stay here: the relay supplies the upstream's own
      */
     record Options(String host, int port, SseRequest upstream, String path, Path files, Duration heartbeat, Duration idleTimeout,
                    Duration firstByteTimeout,
-                   boolean insecure, int maxBody, boolean collectMessages) {
+                   boolean insecure, int maxBody, boolean collectMessages, boolean dropClientCredentials) {
     }
-
-    /** The request headers a relayed stream carries upstream: what the body is, and where to resume. */
-    private static final CharSequence[] FORWARDED = {HttpHeaderNames.CONTENT_TYPE, "last-event-id"};
 
     private SseClient client;
 
@@ -83,7 +85,15 @@ final class RelayServer extends CommandServer {
                     .idleTimeout(options.idleTimeout())
                     .firstByteTimeout(options.firstByteTimeout())
                     .build();
+            List<String> dropped = new ArrayList<>();
+            if (authenticator != null) {
+                dropped.addAll(authenticator.credentialHeaders()); // the relay's own credential stays here
+            }
+            if (options.dropClientCredentials()) {
+                dropped.addAll(SseHeaderPolicy.CREDENTIALS);
+            }
             SseRelay.Builder relay = SseRelay.builder(s.client, request -> upstreamFor(options.upstream(), request))
+                    .headerPolicy(SseHeaderPolicy.DEFAULT.dropping(dropped))
                     .heartbeat(options.heartbeat())
                     .onDone(accessLog);
             if (options.collectMessages()) {
@@ -125,19 +135,38 @@ final class RelayServer extends CommandServer {
         return s;
     }
 
-    /** The upstream request for one downstream request: the configured one with the request's method and body. */
+    /**
+     * The upstream request for one downstream request: the request's method, body, path and query
+     * on the configured base URL, with the configured headers (the relay adds the client's under
+     * them, by its header policy).
+     */
     private static SseRequest upstreamFor(SseRequest configured, FullHttpRequest request) {
         byte[] body = new byte[request.content().readableBytes()];
         request.content().getBytes(request.content().readerIndex(), body);
-        SseRequest up = configured.withMethod(request.method().name()).withBody(body);
-        HttpHeaders own = configured.headers();
-        for (CharSequence name : FORWARDED) {
-            String value = request.headers().get(name);
-            if (value != null && !own.contains(name)) {
-                up = up.withHeader(name.toString(), value);
-            }
+        return configured.withUri(under(configured.uri(), request.uri())).withMethod(request.method().name()).withBody(body);
+    }
+
+    /**
+     * {@code target} (a request's path and query) under {@code base}: {@code https://api.anthropic.com}
+     * and {@code /v1/messages} are {@code https://api.anthropic.com/v1/messages}; a base path is a
+     * prefix ({@code http://h/proxy} and {@code /v1/models?x=1} are {@code http://h/proxy/v1/models?x=1}),
+     * and a base query goes first.
+     */
+    static URI under(URI base, String target) {
+        String basePath = base.getRawPath() == null ? "" : base.getRawPath();
+        if (basePath.endsWith("/")) {
+            basePath = basePath.substring(0, basePath.length() - 1);
         }
-        return up;
+        int q = target.indexOf('?');
+        String path = q < 0 ? target : target.substring(0, q);
+        String query = q < 0 ? null : target.substring(q + 1);
+        if (!path.startsWith("/")) {
+            path = "/" + path; // an absolute-form or asterisk target never reaches here: the gate takes paths only
+        }
+        String baseQuery = base.getRawQuery();
+        String joined = baseQuery == null ? query : query == null ? baseQuery : baseQuery + "&" + query;
+        return URI.create(base.getScheme() + "://" + base.getRawAuthority() + basePath + path
+                + (joined == null || joined.isEmpty() ? "" : "?" + joined));
     }
 
     @Override

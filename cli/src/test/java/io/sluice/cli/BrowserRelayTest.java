@@ -87,13 +87,13 @@ class BrowserRelayTest {
             upstreams.put(sample, replay(sample));
         }
         upstreams.put("upstream-529", overloadedStatus());
-        upstreams.put("upstream-unreachable", "http://127.0.0.1:" + closedPort() + "/v1/messages");
+        upstreams.put("upstream-unreachable", "http://127.0.0.1:" + closedPort());
 
         Map<String, String> urls = new LinkedHashMap<>();
         for (Map.Entry<String, String> upstream : upstreams.entrySet()) {
             RelayServer relay = RelayServer.start(new RelayServer.Options("127.0.0.1", 0,
                     GetCommand.getRequest(upstream.getValue()), "/v1/messages", BROWSER.resolve("page"), Duration.ofSeconds(15),
-                    Duration.ZERO, Duration.ZERO, false, 1 << 20, true), outcomes::add);
+                    Duration.ZERO, Duration.ZERO, false, 1 << 20, true, false), outcomes::add);
             servers.add(relay);
             urls.put("http://127.0.0.1:" + relay.port() + "/", upstream.getKey());
         }
@@ -121,7 +121,7 @@ class BrowserRelayTest {
         ReplayServer server = ReplayServer.start("127.0.0.1", 0, served.writes(), new Timing.Converter().convert("x4"),
                 true, served.reset());
         servers.add(server);
-        return "http://127.0.0.1:" + server.port() + "/v1/messages";
+        return "http://127.0.0.1:" + server.port(); // a base URL: the page's request path goes under it
     }
 
     /** An upstream that answers 529 with Anthropic's overloaded body, as the API does when it sheds load. */
@@ -138,7 +138,7 @@ class BrowserRelayTest {
         });
         server.start();
         servers.add(() -> server.stop(0));
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/messages";
+        return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
     /** A loopback port nothing listens on (it was free a moment ago and nothing here binds it again). */
@@ -293,14 +293,33 @@ class BrowserRelayTest {
         assertBothReadersRendered("anthropic-overloaded", new Reader("error", finalText("anthropic-overloaded"), "overloaded_error"));
     }
 
-    @Test
-    void anUpstreamErrorStatusRendersTheRelaysErrorEvent() {
-        assertBothReadersRendered("upstream-529", new Reader("error", "", "upstream_status"));
+    /**
+     * A refused page's own problems: only the browser's reports of the failed requests (Chromium
+     * logs a non-2xx answer and an EventSource answer that is not an event stream as console
+     * errors), no exception of the page's.
+     */
+    private static Page refusedPage(String name, int status) {
+        Page page = pages.get(name);
+        assertNotNull(page, "drive.mjs reported no page for " + name);
+        for (String problem : page.problems()) {
+            assertTrue(problem.contains("status of " + status) || problem.contains("EventSource"),
+                    name + ": a problem that is not the browser's report of the refusal: " + page.problems());
+        }
+        return page;
     }
 
     @Test
-    void anUnreachableUpstreamRendersTheRelaysErrorEvent() {
-        assertBothReadersRendered("upstream-unreachable", new Reader("error", "", "upstream_unreachable"));
+    void anUpstreamErrorStatusReachesTheBrowserAsThatStatusWithTheProvidersBody() {
+        Page page = refusedPage("upstream-529", 529);
+        assertEquals(new Reader("refused", "", "not an event stream"), page.eventSource(), "EventSource fails, without reconnecting");
+        assertEquals(new Reader("refused", "", "529 overloaded_error"), page.fetch());
+    }
+
+    @Test
+    void anUnreachableUpstreamIsTheRelaysBadGateway() {
+        Page page = refusedPage("upstream-unreachable", 502);
+        assertEquals(new Reader("refused", "", "not an event stream"), page.eventSource());
+        assertEquals(new Reader("refused", "", "502 upstream_unreachable"), page.fetch());
     }
 
     @Test

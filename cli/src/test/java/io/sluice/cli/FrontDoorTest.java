@@ -65,8 +65,8 @@ class FrontDoorTest {
     private RelayServer relay(SseRequestGuard guard, Path files, int maxBody) throws IOException {
         ReplayServer upstream = serve(DEFAULTS);
         RelayServer relay = RelayServer.start(new RelayServer.Options("127.0.0.1", 0,
-                GetCommand.getRequest("http://127.0.0.1:" + upstream.port() + "/v1/messages"), "/v1/messages", files,
-                Duration.ZERO, Duration.ZERO, Duration.ZERO, false, maxBody, false), guard, warnings::add, outcome -> { }, null);
+                GetCommand.getRequest("http://127.0.0.1:" + upstream.port()), "/v1/messages", files,
+                Duration.ZERO, Duration.ZERO, Duration.ZERO, false, maxBody, false, false), guard, warnings::add, outcome -> { }, null);
         servers.add(relay);
         return relay;
     }

@@ -83,8 +83,8 @@ class RelayTest {
 
     private RelayServer relay(int upstreamPort, String path, Path files) {
         return RelayServer.start(new RelayServer.Options("127.0.0.1", 0,
-                GetCommand.getRequest("http://127.0.0.1:" + upstreamPort + "/v1/messages"), path, files,
-                Duration.ZERO, Duration.ZERO, Duration.ZERO, false, 1 << 20, true), outcomes::add);
+                GetCommand.getRequest("http://127.0.0.1:" + upstreamPort), path, files,
+                Duration.ZERO, Duration.ZERO, Duration.ZERO, false, 1 << 20, true, false), outcomes::add);
     }
 
     private static HttpResponse<String> post(int port, String path) throws Exception {
@@ -97,6 +97,62 @@ class RelayTest {
     /** The event records {@code sluice replay} finds in a relayed body. */
     private static List<String> events(String body) {
         return SluiceRunner.run(body.getBytes(StandardCharsets.UTF_8), "replay", "--format", "ndjson", "-").records("event");
+    }
+
+    @Test
+    void theUpstreamIsABaseURLUnderWhichEachRequestsPathAndQueryGo() {
+        URI anthropic = URI.create("https://api.anthropic.com");
+        assertEquals(URI.create("https://api.anthropic.com/v1/messages"), RelayServer.under(anthropic, "/v1/messages"));
+        assertEquals(URI.create("https://api.anthropic.com/v1/models?limit=2"), RelayServer.under(anthropic, "/v1/models?limit=2"));
+        assertEquals(URI.create("http://127.0.0.1:8080/"), RelayServer.under(URI.create("http://127.0.0.1:8080/"), "/"));
+        assertEquals(URI.create("http://h:1/proxy/v1/chat/completions"),
+                RelayServer.under(URI.create("http://h:1/proxy/"), "/v1/chat/completions"));
+        assertEquals(URI.create("http://h:1/p/v1/x?key=k&alt=sse"), RelayServer.under(URI.create("http://h:1/p?key=k"), "/v1/x?alt=sse"));
+    }
+
+    @Test
+    void aRelayedRequestReachesTheUpstreamWithItsPathQueryAndHeaders() throws Exception {
+        try (java.net.ServerSocket upstream = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.CompletableFuture<String> head = new java.util.concurrent.CompletableFuture<>();
+            Thread server = new Thread(() -> {
+                try (java.net.Socket s = upstream.accept()) {
+                    java.io.InputStream in = s.getInputStream();
+                    StringBuilder got = new StringBuilder();
+                    while (got.indexOf("\r\n\r\n") < 0) {
+                        int b = in.read();
+                        if (b < 0) {
+                            break;
+                        }
+                        got.append((char) b);
+                    }
+                    head.complete(got.toString());
+                    s.getOutputStream().write(("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nrequest-id: req_7\r\n"
+                            + "content-length: 9\r\n\r\ndata: a\n\n").getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                    head.completeExceptionally(e);
+                }
+            });
+            server.start();
+            try (RelayServer relay = RelayServer.start(new RelayServer.Options("127.0.0.1", 0,
+                    GetCommand.withHeaders(GetCommand.getRequest("http://127.0.0.1:" + upstream.getLocalPort() + "/base"),
+                            List.of("x-api-key: relays-own")), null, null,
+                    Duration.ZERO, Duration.ZERO, Duration.ZERO, false, 1 << 20, false, true), outcomes::add)) {
+                HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + relay.port() + "/v1/messages?beta=true"))
+                        .header("content-type", "application/json").header("anthropic-version", "2023-06-01")
+                        .header("x-api-key", "the-clients").header("authorization", "Bearer the-clients")
+                        .POST(HttpRequest.BodyPublishers.ofString("{}")).timeout(Duration.ofSeconds(30)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, response.statusCode());
+                assertEquals("req_7", response.headers().firstValue("request-id").orElse(""), "the upstream's headers come back");
+                String sent = head.get(10, TimeUnit.SECONDS).toLowerCase(java.util.Locale.ROOT);
+                assertTrue(sent.startsWith("post /base/v1/messages?beta=true http/1.1"), sent);
+                assertTrue(sent.contains("anthropic-version: 2023-06-01"), sent);
+                assertTrue(sent.contains("x-api-key: relays-own"), sent);
+                assertFalse(sent.contains("the-clients"), "--drop-client-credentials: " + sent);
+            }
+            server.join(5_000);
+        }
     }
 
     @Test
@@ -114,8 +170,8 @@ class RelayTest {
             });
             server.start();
             try (RelayServer relay = RelayServer.start(new RelayServer.Options("127.0.0.1", 0,
-                    GetCommand.getRequest("http://127.0.0.1:" + upstream.getLocalPort() + "/v1/messages"), null, null,
-                    Duration.ofMillis(100), Duration.ofMillis(400), Duration.ZERO, false, 1 << 20, false), outcomes::add)) {
+                    GetCommand.getRequest("http://127.0.0.1:" + upstream.getLocalPort()), null, null,
+                    Duration.ofMillis(100), Duration.ofMillis(400), Duration.ZERO, false, 1 << 20, false, false), outcomes::add)) {
                 long start = System.nanoTime();
                 HttpResponse<String> response = post(relay.port(), "/v1/messages");
                 assertEquals(200, response.statusCode());
@@ -285,8 +341,8 @@ class RelayTest {
 
     private RelayServer guardedRelay(int upstreamPort, List<String> requiredHeaders, Path tokenFile, List<String> refused) {
         return RelayServer.start(new RelayServer.Options("127.0.0.1", 0,
-                GetCommand.getRequest("http://127.0.0.1:" + upstreamPort + "/v1/messages"), null, null,
-                Duration.ZERO, Duration.ZERO, Duration.ZERO, false, 1 << 20, false), outcomes::add,
+                GetCommand.getRequest("http://127.0.0.1:" + upstreamPort), null, null,
+                Duration.ZERO, Duration.ZERO, Duration.ZERO, false, 1 << 20, false, false), outcomes::add,
                 RelayCredentials.authenticator(requiredHeaders, tokenFile, (client, request) ->
                         refused.add(RelayCommand.refusedLogLine(Instant.EPOCH, client, request.method().name(), request.uri()))));
     }

@@ -8,8 +8,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -75,8 +77,14 @@ public final class SseEmitter {
     }
 
     void start() {
+        start(EmptyHttpHeaders.INSTANCE);
+    }
+
+    /** Writes the head, with {@code passed} (a relayed upstream's headers) under the stream's own, and starts the heartbeat. */
+    void start(HttpHeaders passed) {
         HttpResponse head = new DefaultHttpResponse(closeDelimited ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1,
                 HttpResponseStatus.OK);
+        head.headers().set(passed);
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         if (!closeDelimited) {
             // Without it (and without a length) HttpObjectEncoder writes each content unframed:

@@ -10,6 +10,8 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -23,6 +25,7 @@ import io.sluice.core.SseException;
 import io.sluice.core.SseHandler;
 
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -62,6 +65,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
     private final Consumer<Outcome> onDone;
     private final Function<FullHttpRequest, SseHandler> tapFactory;
     private final boolean consolidateFlushes;
+    private final SseHeaderPolicy headers;
 
     /**
      * What happened to one relayed stream, for an access log.
@@ -93,6 +97,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         this.onDone = b.onDone;
         this.tapFactory = b.tap;
         this.consolidateFlushes = b.consolidateFlushes;
+        this.headers = b.headers;
     }
 
     /**
@@ -221,6 +226,11 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private int upstreamStatus;
         private long firstEventNanos = -1;
         private boolean done;
+        /** The downstream head went out: from then on a failure can only be a last error event. */
+        private boolean headSent;
+        /** Body bytes of an answer given instead of a stream (an upstream refusal, a 502 or 504). */
+        private long answeredBytes;
+        private HttpVersion version;
         private SseHandler tap;
         private RuntimeException tapFailure;
 
@@ -238,8 +248,9 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
 
         void start(Object msg) {
             HttpRequest request = (HttpRequest) msg;
+            version = request.protocolVersion();
+            // No head yet: it waits for the upstream's, whose status and headers it carries (issue 15).
             emitter = new SseEmitter(ctx, request, heartbeatNanos);
-            emitter.start();
             try {
                 FullHttpRequest full = request instanceof FullHttpRequest f ? f : withoutBody(request);
                 if (tapFactory != null) {
@@ -249,7 +260,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
                         tapFailure = e; // the tap's trouble, never the stream's
                     }
                 }
-                SseRequest up = upstream.apply(full);
+                SseRequest up = upstream.apply(full).withDefaultHeaders(headers.toUpstream(full.headers()));
                 stream = client.open(up, ctx.channel().eventLoop(), this);
             } catch (RuntimeException e) {
                 // The application's mapping failed, or the client runs on another group: a relay_failed event.
@@ -297,8 +308,12 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         }
 
         @Override
-        public void onOpen(HttpResponseStatus status, HttpHeaders headers) {
+        public void onOpen(HttpResponseStatus status, HttpHeaders upstreamHeaders) {
             upstreamStatus = status.code();
+            if (!headSent) { // once: a reconnect's head is the same stream's
+                headSent = true;
+                emitter.start(headers.toClient(upstreamHeaders));
+            }
         }
 
         @Override
@@ -351,11 +366,40 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             if (error instanceof SseResponseException response) {
                 upstreamStatus = response.status().code();
             }
+            if (!headSent) {
+                answerInstead(error);
+                finish(error, null);
+                return;
+            }
             if (firstEventNanos < 0) {
                 firstEventNanos = System.nanoTime() - startNanos;
             }
             emitter.end("error", errorJson(error), null);
             finish(error, null);
+        }
+
+        /**
+         * The upstream never gave a stream's head: the client gets what a client of the provider
+         * would, so its SDK sees the status and retries as it would. A refusal is relayed with its
+         * own status, headers and body (as kept: up to the decoder's {@code maxErrorBody}); no
+         * answer at all is {@code 504} after a timeout and {@code 502} otherwise, with the error
+         * JSON of the error event.
+         */
+        private void answerInstead(SseException error) {
+            FullHttpResponse answer;
+            if (error instanceof SseResponseException refusal) {
+                answer = new DefaultFullHttpResponse(version, refusal.status(), Unpooled.wrappedBuffer(refusal.body()));
+                answer.headers().set(headers.toClient(refusal.headers()));
+            } else {
+                answer = new DefaultFullHttpResponse(version, error instanceof SseTimeoutException
+                        ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
+                        Unpooled.copiedBuffer(errorJson(error), StandardCharsets.UTF_8));
+                answer.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+            }
+            answeredBytes = answer.content().readableBytes();
+            HttpUtil.setContentLength(answer, answeredBytes);
+            answer.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE); // one answer per connection
+            ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
         }
 
         /** The one end: the tap hears it (an upstream error, the cancel of a client gone, or a clean end), then onDone. */
@@ -376,7 +420,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
                 }
             }
             if (onDone != null) {
-                onDone.accept(new Outcome(peer, method, uri, upstreamStatus, emitter.events(), emitter.bytes(),
+                onDone.accept(new Outcome(peer, method, uri, upstreamStatus, emitter.events(), emitter.bytes() + answeredBytes,
                         firstEventNanos, System.nanoTime() - startNanos, error, gone != null, tap, tapFailure));
             }
         }
@@ -395,6 +439,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private Consumer<Outcome> onDone;
         private Function<FullHttpRequest, SseHandler> tap;
         private boolean consolidateFlushes = true;
+        private SseHeaderPolicy headers = SseHeaderPolicy.DEFAULT;
 
         private Builder(SseClient client, Function<FullHttpRequest, SseRequest> upstream) {
             this.client = Objects.requireNonNull(client, "client");
@@ -431,6 +476,18 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
          */
         public Builder tap(Function<FullHttpRequest, SseHandler> tap) {
             this.tap = tap;
+            return this;
+        }
+
+        /**
+         * Which headers cross the relay: the client's request headers go upstream under those the
+         * {@code upstream} mapping sets, and the upstream's response headers reach the client
+         * under the relay's own framing. Default {@link SseHeaderPolicy#DEFAULT}: all but the
+         * hop-by-hop ones and those the relay sets. A relay that requires a credential from its
+         * clients drops it here ({@link SseHeaderPolicy#dropping}), or the upstream receives it.
+         */
+        public Builder headerPolicy(SseHeaderPolicy policy) {
+            this.headers = Objects.requireNonNull(policy, "policy");
             return this;
         }
 

@@ -60,6 +60,25 @@ public final class SseRequest {
         return new SseRequest(method, uri, copy, body);
     }
 
+    /** The same request to another URI. */
+    public SseRequest withUri(URI uri) {
+        return new SseRequest(method, uri, headers.copy(), body);
+    }
+
+    /**
+     * The same request with each header of {@code defaults} whose name it does not set itself: a
+     * relay's client headers under its configured ones.
+     */
+    public SseRequest withDefaultHeaders(HttpHeaders defaults) {
+        HttpHeaders merged = headers.copy();
+        for (String name : defaults.names()) {
+            if (!headers.contains(name)) {
+                merged.add(name, defaults.getAll(name));
+            }
+        }
+        return new SseRequest(method, uri, merged, body);
+    }
+
     /** The same request with {@code body}. */
     public SseRequest withBody(byte[] body) {
         return new SseRequest(method, uri, headers.copy(), body.clone());

@@ -87,6 +87,19 @@ public final class SseRequestAuthenticator extends ChannelInboundHandlerAdapter 
         return new Builder();
     }
 
+    /**
+     * The request headers that carry the credential this authenticator checks: a relay drops them
+     * ({@link SseHeaderPolicy#dropping}), so a client's credential for the relay never reaches
+     * the upstream.
+     */
+    public List<String> credentialHeaders() {
+        List<String> names = new ArrayList<>(headerNames);
+        if (!tokenDigests.isEmpty()) {
+            names.add("authorization");
+        }
+        return List.copyOf(names);
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof HttpRequest request) || admits(request)) {

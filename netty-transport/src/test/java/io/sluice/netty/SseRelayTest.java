@@ -46,6 +46,7 @@ import static io.sluice.netty.LoopbackServer.chunk;
 import static io.sluice.netty.LoopbackServer.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -133,21 +134,29 @@ class SseRelayTest {
     }
 
     @Test
-    void anUpstreamRefusalBecomesAnErrorEventWithItsStatusAndBody() throws Exception {
+    void anUpstreamRefusalReachesTheClientWithItsOwnStatusHeadersAndBody() throws Exception {
+        String body = "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"}}";
         try (LoopbackServer upstream = LoopbackServer.start(group, (ch, request) -> LoopbackServer.writeAndClose(ch,
-                "HTTP/1.1 529 Overloaded\r\ncontent-type: application/json\r\ncontent-length: 60\r\n\r\n"
-                        + "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"x\":\"\"}}"))) {
+                "HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\nretry-after: 7\r\n"
+                        + "request-id: req_123\r\nanthropic-ratelimit-requests-remaining: 0\r\nconnection: keep-alive\r\n"
+                        + "content-length: " + body.length() + "\r\n\r\n" + body))) {
             Recorder client = new Recorder();
             downstreamClient.open(SseRequest.get(relayTo(upstream.uri("/"))), client);
 
-            assertNull(client.awaitEnd(), "the relay ends its own response cleanly after the error event");
-            assertEquals(List.of("error|{\"type\":\"error\",\"error\":{\"type\":\"upstream_status\","
-                    + "\"message\":\"HTTP 529 Overloaded\",\"status\":529,"
-                    + "\"body\":\"{\\\"type\\\":\\\"error\\\",\\\"error\\\":{\\\"type\\\":\\\"overloaded_error\\\",\\\"x\\\":\\\"\\\"}}\"}}|"),
-                    client.events);
+            SseStatusException refused = assertInstanceOf(SseStatusException.class, client.awaitEnd(),
+                    "the client sees the upstream's status, not a 200 and an error event");
+            assertEquals(429, refused.status().code());
+            assertEquals(body, refused.bodyAsString());
+            assertEquals("7", refused.headers().get("retry-after"));
+            assertEquals("req_123", refused.headers().get("request-id"));
+            assertEquals("0", refused.headers().get("anthropic-ratelimit-requests-remaining"));
+            assertEquals("application/json", refused.headers().get("content-type"));
+            assertEquals("close", refused.headers().get("connection"), "hop-by-hop headers are the relay's own");
+            assertEquals(List.of(), client.events);
             SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
-            assertEquals(529, outcome.upstreamStatus());
-            assertTrue(outcome.error() instanceof SseStatusException);
+            assertEquals(429, outcome.upstreamStatus());
+            assertEquals(body.length(), outcome.bytes());
+            assertEquals("upstream_status", outcome.end());
         }
     }
 
@@ -167,7 +176,7 @@ class SseRelayTest {
     }
 
     @Test
-    void anUnreachableUpstreamBecomesAnErrorEvent() throws Exception {
+    void anUnreachableUpstreamIsABadGatewayWithTheErrorAsJson() throws Exception {
         URI closedPort;
         try (LoopbackServer gone = LoopbackServer.start(group, (ch, request) -> { })) {
             closedPort = gone.uri("/");
@@ -175,36 +184,128 @@ class SseRelayTest {
         Recorder client = new Recorder();
         downstreamClient.open(SseRequest.get(relayTo(closedPort)), client);
 
-        assertNull(client.awaitEnd());
-        assertEquals(1, client.events.size());
-        assertTrue(client.events.get(0).startsWith("error|{\"type\":\"error\",\"error\":{\"type\":\"upstream_unreachable\""),
-                client.events.get(0));
+        SseStatusException refused = assertInstanceOf(SseStatusException.class, client.awaitEnd());
+        assertEquals(502, refused.status().code());
+        assertEquals("application/json", refused.headers().get("content-type"));
+        assertTrue(refused.bodyAsString().startsWith("{\"type\":\"error\",\"error\":{\"type\":\"upstream_unreachable\""),
+                refused.bodyAsString());
         assertEquals(0, outcomes.poll(10, TimeUnit.SECONDS).upstreamStatus());
     }
 
     @Test
-    void anUpstreamMappingThatThrowsIsARelayFailedErrorEvent() throws Exception {
+    void anUpstreamThatNeverAnswersIsAGatewayTimeout() throws Exception {
+        try (SseClient impatient = SseClient.builder().eventLoopGroup(group, NioSocketChannel.class)
+                .firstByteTimeout(Duration.ofMillis(300)).build();
+             LoopbackServer silent = LoopbackServer.start(group, (ch, request) -> { })) {
+            Recorder client = new Recorder();
+            downstreamClient.open(SseRequest.get(relayWith(impatient, request -> SseRequest.get(silent.uri("/")))), client);
+
+            SseStatusException refused = assertInstanceOf(SseStatusException.class, client.awaitEnd());
+            assertEquals(504, refused.status().code());
+            assertTrue(refused.bodyAsString().contains("\"type\":\"upstream_timeout\""), refused.bodyAsString());
+            assertEquals("upstream_timeout", outcomes.poll(10, TimeUnit.SECONDS).end());
+        }
+    }
+
+    @Test
+    void anUpstreamMappingThatThrowsIsABadGatewaySayingRelayFailed() throws Exception {
         Recorder client = new Recorder();
         downstreamClient.open(SseRequest.get(relayWith(upstreamClient, request -> {
             throw new IllegalStateException("no route for " + request.uri());
         })), client);
 
-        assertNull(client.awaitEnd());
-        assertEquals(List.of("error|{\"type\":\"error\",\"error\":{\"type\":\"relay_failed\","
-                + "\"message\":\"cannot open the upstream: no route for /relay\"}}|"), client.events);
+        SseStatusException refused = assertInstanceOf(SseStatusException.class, client.awaitEnd());
+        assertEquals(502, refused.status().code());
+        assertEquals("{\"type\":\"error\",\"error\":{\"type\":\"relay_failed\","
+                + "\"message\":\"cannot open the upstream: no route for /relay\"}}", refused.bodyAsString());
         assertEquals("relay_failed", outcomes.poll(10, TimeUnit.SECONDS).end());
     }
 
     @Test
-    void aClientOnAnotherGroupIsARelayFailedErrorEventNotAHang() throws Exception {
+    void aClientOnAnotherGroupIsABadGatewayNotAHang() throws Exception {
         try (SseClient elsewhere = SseClient.builder().threads(1).build()) {
             Recorder client = new Recorder();
             downstreamClient.open(SseRequest.get(relayWith(elsewhere, request -> SseRequest.get(URI.create("http://127.0.0.1:9/")))),
                     client);
 
+            SseStatusException refused = assertInstanceOf(SseStatusException.class, client.awaitEnd());
+            assertEquals(502, refused.status().code());
+            assertTrue(refused.bodyAsString().contains("\"type\":\"relay_failed\""), refused.bodyAsString());
+        }
+    }
+
+    @Test
+    void theUpstreamsResponseHeadersReachTheClientUnderTheRelaysFraming() throws Exception {
+        try (LoopbackServer upstream = LoopbackServer.start(group, (ch, request) -> LoopbackServer.writeAndClose(ch,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n"
+                        + "connection: keep-alive, x-hop\r\nx-hop: 1\r\nkeep-alive: timeout=5\r\nrequest-id: req_9\r\n"
+                        + "openai-processing-ms: 12\r\nx-ratelimit-remaining-tokens: 99\r\n\r\n"
+                        + chunk("data: one\n\n") + "0\r\n\r\n"))) {
+            io.netty.handler.codec.http.HttpHeaders[] seen = new io.netty.handler.codec.http.HttpHeaders[1];
+            Recorder client = new Recorder() {
+                @Override
+                public void onOpen(io.netty.handler.codec.http.HttpResponseStatus status, io.netty.handler.codec.http.HttpHeaders headers) {
+                    seen[0] = headers.copy();
+                }
+            };
+            downstreamClient.open(SseRequest.get(relayTo(upstream.uri("/"))), client);
+
             assertNull(client.awaitEnd());
-            assertEquals(1, client.events.size());
-            assertTrue(client.events.get(0).contains("\"type\":\"relay_failed\""), client.events.get(0));
+            assertEquals(List.of("message|one|"), client.events);
+            io.netty.handler.codec.http.HttpHeaders headers = seen[0];
+            assertEquals("req_9", headers.get("request-id"));
+            assertEquals("12", headers.get("openai-processing-ms"));
+            assertEquals("99", headers.get("x-ratelimit-remaining-tokens"));
+            assertEquals("text/event-stream; charset=utf-8", headers.get("content-type"));
+            assertEquals("close", headers.get("connection"));
+            assertNull(headers.get("x-hop"), "named by the upstream's connection header: hop-by-hop");
+            assertNull(headers.get("keep-alive"));
+        }
+    }
+
+    @Test
+    void theClientsRequestHeadersGoUpstreamUnderTheMappingsOwnAndWithoutHopByHopOnes() throws Exception {
+        CompletableFuture<String> received = new CompletableFuture<>();
+        try (LoopbackServer upstream = LoopbackServer.start(group, (ch, request) -> {
+            received.complete(request.headers().toString());
+            LoopbackServer.writeAndClose(ch, SSE_HEADERS_CHUNKED + "0\r\n\r\n");
+        })) {
+            URI relayUri = relayWith(upstreamClient, request -> SseRequest.get(upstream.uri("/")).withHeader("x-api-key", "relays-own"));
+            Recorder client = new Recorder();
+            downstreamClient.open(SseRequest.get(relayUri).withHeader("x-custom", "a").withHeader("x-api-key", "clients")
+                    .withHeader("anthropic-version", "2023-06-01").withHeader("connection", "x-hop").withHeader("x-hop", "1")
+                    .withHeader("accept-encoding", "br"), client);
+
+            assertNull(client.awaitEnd());
+            String headers = received.get(10, TimeUnit.SECONDS).toLowerCase(java.util.Locale.ROOT);
+            assertTrue(headers.contains("x-custom: a"), headers);
+            assertTrue(headers.contains("anthropic-version: 2023-06-01"), headers);
+            assertTrue(headers.contains("x-api-key: relays-own") && !headers.contains("x-api-key: clients"),
+                    "the mapping's own header wins: " + headers);
+            assertFalse(headers.contains("x-hop"), headers);
+            assertTrue(headers.contains("accept-encoding: gzip,deflate") || headers.contains("accept-encoding: gzip, deflate"),
+                    "the relay asks for what it decodes, not the client's coding: " + headers);
+        }
+    }
+
+    @Test
+    void aPolicyThatDropsCredentialsKeepsTheClientsKeyFromTheUpstream() throws Exception {
+        CompletableFuture<String> received = new CompletableFuture<>();
+        try (LoopbackServer upstream = LoopbackServer.start(group, (ch, request) -> {
+            received.complete(request.headers().toString());
+            LoopbackServer.writeAndClose(ch, SSE_HEADERS_CHUNKED + "0\r\n\r\n");
+        })) {
+            URI relayUri = serve(SseRelay.builder(upstreamClient, request -> SseRequest.get(upstream.uri("/")))
+                    .headerPolicy(SseHeaderPolicy.DEFAULT.dropping(SseHeaderPolicy.CREDENTIALS))
+                    .heartbeat(Duration.ZERO).onDone(outcomes::add).build());
+            Recorder client = new Recorder();
+            downstreamClient.open(SseRequest.get(relayUri).withHeader("authorization", "Bearer client")
+                    .withHeader("x-goog-api-key", "k").withHeader("x-custom", "a"), client);
+
+            assertNull(client.awaitEnd());
+            String headers = received.get(10, TimeUnit.SECONDS).toLowerCase(java.util.Locale.ROOT);
+            assertFalse(headers.contains("authorization") || headers.contains("x-goog-api-key"), headers);
+            assertTrue(headers.contains("x-custom: a"), headers);
         }
     }
 

@@ -235,6 +235,8 @@ class SseRequestAuthenticatorTest {
         try (LoopbackServer upstream = LoopbackServer.start(group, (ch, request) -> LoopbackServer.writeAndClose(ch,
                 SSE_HEADERS_CHUNKED + chunk("data: relayed\n\n") + "0\r\n\r\n"))) {
             SseRelay relay = SseRelay.builder(upstreamClient, request -> SseRequest.get(upstream.uri("/v1/stream")))
+                    // the relay passes the client's headers on: all but the credential checked here
+                    .headerPolicy(SseHeaderPolicy.DEFAULT.dropping(BY_HEADER.credentialHeaders()))
                     .heartbeat(Duration.ZERO).build();
             Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<Channel>() {
