@@ -205,8 +205,8 @@ class ProviderSdkThroughRelayTest {
     private int relayInFrontOf(Path recording) throws IOException {
         ReplayServer upstream = serve(recording);
         RelayServer relay = RelayServer.start(new RelayServer.Options("127.0.0.1", 0,
-                GetCommand.getRequest("http://127.0.0.1:" + upstream.port() + "/v1/messages"), null, null,
-                Duration.ZERO, Duration.ZERO, Duration.ZERO, false, 1 << 20, false), outcome -> { });
+                GetCommand.getRequest("http://127.0.0.1:" + upstream.port()), null, null,
+                Duration.ZERO, Duration.ZERO, Duration.ZERO, false, 1 << 20, false, false), outcome -> { });
         opened.push(relay);
         return relay.port();
     }

@@ -381,13 +381,14 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         /**
          * The upstream never gave a stream's head: the client gets what a client of the provider
          * would, so its SDK sees the status and retries as it would. A refusal is relayed with its
-         * own status, headers and body (as kept: up to the decoder's {@code maxErrorBody}); no
-         * answer at all is {@code 504} after a timeout and {@code 502} otherwise, with the error
-         * JSON of the error event.
+         * own status, headers and body, when the decoder kept the whole body (its
+         * {@code maxErrorBody}: a larger one is not streamed through yet, and a cut body must not
+         * pass for a whole one, so it is a {@code 502} saying so); no answer at all is {@code 504}
+         * after a timeout and {@code 502} otherwise, with the error JSON of the error event.
          */
         private void answerInstead(SseException error) {
             FullHttpResponse answer;
-            if (error instanceof SseResponseException refusal) {
+            if (error instanceof SseResponseException refusal && !refusal.bodyTruncated()) {
                 answer = new DefaultFullHttpResponse(version, refusal.status(), Unpooled.wrappedBuffer(refusal.body()));
                 answer.headers().set(headers.toClient(refusal.headers()));
             } else {

@@ -176,6 +176,21 @@ class SseRelayTest {
     }
 
     @Test
+    void anAnswerLargerThanTheKeptBodyIsABadGatewayNotACutBodyPassedOffAsWhole() throws Exception {
+        String big = "{\"data\":\"" + "x".repeat(70_000) + "\"}";
+        try (LoopbackServer upstream = LoopbackServer.start(group, (ch, request) -> LoopbackServer.writeAndClose(ch,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: " + big.length() + "\r\n\r\n" + big))) {
+            Recorder client = new Recorder();
+            downstreamClient.open(SseRequest.get(relayTo(upstream.uri("/"))), client);
+
+            SseStatusException refused = assertInstanceOf(SseStatusException.class, client.awaitEnd());
+            assertEquals(502, refused.status().code());
+            assertTrue(refused.bodyAsString().contains("\"type\":\"upstream_not_event_stream\""), refused.bodyAsString());
+            assertEquals("upstream_not_event_stream", outcomes.poll(10, TimeUnit.SECONDS).end());
+        }
+    }
+
+    @Test
     void anUnreachableUpstreamIsABadGatewayWithTheErrorAsJson() throws Exception {
         URI closedPort;
         try (LoopbackServer gone = LoopbackServer.start(group, (ch, request) -> { })) {
