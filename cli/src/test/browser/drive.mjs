@@ -1,7 +1,8 @@
 // Opens each page URL given in headless Chromium, waits until both of the page's readers have
 // finished (index.html: data-state leaves "reading"), and prints one JSON object on stdout:
-//   {"browser": VERSION, "pages": [{"url", "eventsource": {"state","text","error"}, "fetch": {...}, "fetchReads": N, "problems": [...]}]}
-// fetchReads is how many reads brought the fetch reader its bytes; "problems" holds the page's
+//   {"browser": VERSION, "pages": [{"url", "eventsource": {"state","text","error"}, "fetch": {...}, "fetchReads": N, "fetchReadTimes": "ms,ms,...", "problems": [...]}]}
+// fetchReads is how many reads brought the fetch reader its bytes, fetchReadTimes when each came
+// (ms after the head); "problems" holds the page's
 // uncaught exceptions and console errors. Exits 0 when it printed,
 // 2 on a usage or launch failure, 3 when the deadline passed; it never outlives the deadline.
 //
@@ -65,7 +66,8 @@ try {
       error: s.querySelector('.error').textContent,
     }])));
     const fetchReads = await page.evaluate(() => Number(document.getElementById('fetch').dataset.reads ?? 0));
-    pages.push({url, ...readers, fetchReads, problems});
+    const fetchReadTimes = await page.evaluate(() => document.getElementById('fetch').dataset.readTimes ?? '');
+    pages.push({url, ...readers, fetchReads, fetchReadTimes, problems});
     await page.close();
   }
   process.stdout.write(JSON.stringify({browser: browser.version(), pages}) + '\n');

@@ -167,13 +167,18 @@ async function readWithFetch(section) {
     }
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     const frames = new SseFrames((type, data) => render(section, type, data));
-    let reads = 0;
+    const start = performance.now();
+    const times = [];
     for (;;) {
       const {value, done} = await reader.read();
       if (done) {
         break;
       }
-      section.dataset.reads = ++reads; // a relay that held the stream back would deliver it in one or two reads
+      // When each read came, in ms from the head: a relay that held the stream back would
+      // deliver it all at once, at its end.
+      times.push(Math.round(performance.now() - start));
+      section.dataset.reads = times.length;
+      section.dataset.readTimes = times.join(',');
       if (frames.push(value)) {
         await reader.cancel(); // the last event is in: hang up rather than wait for the close
         return;

@@ -22,7 +22,8 @@ import java.util.Set;
  *       {@code upgrade};</li>
  *   <li>what the relay sets itself: {@code content-length} (it reframes each body) and, to the
  *       upstream, {@code host}, {@code expect} and {@code accept-encoding} (its client asks for what
- *       it decodes), to the client {@code content-encoding} (it decoded the body);</li>
+ *       it decodes), to the client {@code content-encoding} (it decoded the body) and {@code date}
+ *       (the answer is the relay's own message);</li>
  *   <li>the request headers named by {@link #dropping}: a relay that requires its own credential
  *       from clients, or supplies the upstream's, drops the clients' ({@link #CREDENTIALS}).</li>
  * </ul>
@@ -39,8 +40,11 @@ public final class SseHeaderPolicy {
             HttpHeaderNames.TE, HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE);
     private static final Set<AsciiString> SET_BY_THE_RELAY_UPSTREAM = Set.of(HttpHeaderNames.HOST,
             HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.EXPECT, HttpHeaderNames.ACCEPT_ENCODING);
+    // DATE: the client's answer is the relay's own message, framed anew. A replayed recording's date
+    // is also stale, and Chromium's fetch, given one, handed the page a relayed stream in a few
+    // large reads instead of as it arrived (BrowserRelayTest#fetchReadsTheStreamAsItArrivesNotAtItsEnd).
     private static final Set<AsciiString> SET_BY_THE_RELAY_DOWNSTREAM = Set.of(HttpHeaderNames.CONTENT_LENGTH,
-            HttpHeaderNames.CONTENT_ENCODING);
+            HttpHeaderNames.CONTENT_ENCODING, HttpHeaderNames.DATE);
 
     private final Set<AsciiString> droppedRequestHeaders;
 
