@@ -40,9 +40,8 @@ public final class SseHeaderPolicy {
             HttpHeaderNames.TE, HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE);
     private static final Set<AsciiString> SET_BY_THE_RELAY_UPSTREAM = Set.of(HttpHeaderNames.HOST,
             HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.EXPECT, HttpHeaderNames.ACCEPT_ENCODING);
-    // DATE: the client's answer is the relay's own message, framed anew. A replayed recording's date
-    // is also stale, and Chromium's fetch, given one, handed the page a relayed stream in a few
-    // large reads instead of as it arrived (BrowserRelayTest#fetchReadsTheStreamAsItArrivesNotAtItsEnd).
+    // DATE: the client's answer is the relay's own message, framed anew (and a replayed recording's
+    // date is months stale).
     private static final Set<AsciiString> SET_BY_THE_RELAY_DOWNSTREAM = Set.of(HttpHeaderNames.CONTENT_LENGTH,
             HttpHeaderNames.CONTENT_ENCODING, HttpHeaderNames.DATE);
 
