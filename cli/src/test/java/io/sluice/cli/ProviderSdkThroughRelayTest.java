@@ -305,6 +305,11 @@ class ProviderSdkThroughRelayTest {
         assertEquals(expectedFinal(sample), projected(message));
     }
 
+    /** The text of the sample's expected final message: its first content block's. */
+    private static Object expectedText(String sample) {
+        return ((Map<?, ?>) ((List<?>) expected(sample).get("content")).get(0)).get("text");
+    }
+
     @ParameterizedTest
     @MethodSource("anthropicTruncated")
     void aStreamCutMidEventSurfacesAsTheAnthropicSdksSseExceptionNotAFinalMessage(String sample) throws Exception {
@@ -317,7 +322,7 @@ class ProviderSdkThroughRelayTest {
         // The cut comes after the head: the status is the stream's, the error the relay's own.
         assertEquals(200, e.statusCode());
         assertEquals("upstream_closed_early", ((Map<?, ?>) anthropicError(e)).get("type"), () -> anthropicJson(e.body()));
-        assertEquals(((Map<?, ?>) ((List<?>) expected(sample).get("content")).get(0)).get("text"), text.toString(),
+        assertEquals(expectedText(sample), text.toString(),
                 "the text before the cut reached the caller");
         assertThrows(IllegalStateException.class, accumulator::message, "no message_stop, so no final message");
     }
@@ -333,7 +338,7 @@ class ProviderSdkThroughRelayTest {
 
         assertEquals(200, e.statusCode());
         assertEquals(expected(sample).get("error"), anthropicError(e));
-        assertEquals(((Map<?, ?>) ((List<?>) expected(sample).get("content")).get(0)).get("text"), text.toString(),
+        assertEquals(expectedText(sample), text.toString(),
                 "the text before the error reached the caller");
         assertThrows(IllegalStateException.class, accumulator::message, "no message_stop, so no final message");
     }
