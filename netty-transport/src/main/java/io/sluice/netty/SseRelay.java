@@ -46,13 +46,16 @@ import java.util.function.Function;
  *       A slow reader holds at most the high water mark plus one upstream read.</li>
  *   <li>When the downstream goes away, the upstream request is cancelled (its connection closed),
  *       so the provider stops generating.</li>
- *   <li>An upstream failure (connect, status, timeout, cut, oversize event) becomes a last event,
- *       {@code event: error} with a JSON body a browser can read, and the response ends.</li>
+ *   <li>An upstream failure after the stream began (a cut, a timeout, an oversize event) becomes a
+ *       last event, {@code event: error} with a JSON body a browser can read, and the response
+ *       ends.</li>
  * </ul>
  *
- * <p>The downstream answer is {@code 200 text/event-stream} at once, before the upstream answers,
- * so a browser's {@code EventSource} opens without waiting; an upstream refusal arrives as the
- * error event. One stream per connection, as {@link SseResponder}.
+ * <p>The downstream head waits for the upstream's, so a client (a provider's SDK) sees what it
+ * would see from the provider: a stream's head carries the upstream's headers under the relay's
+ * framing ({@link SseHeaderPolicy}); a refusal is relayed with its own status, headers and body;
+ * no answer at all is a {@code 502}, or a {@code 504} after a timeout, with the error JSON as body.
+ * One stream per connection, as {@link SseResponder}.
  *
  * <p>The client must run on the server's event loop group ({@link SseClient.Builder#eventLoopGroup}).
  * Sharable: one relay serves every connection; each gets its own {@code Leg} in its pipeline.
