@@ -156,15 +156,17 @@ final class RelayCommand implements Callable<Integer> {
      * One stream's access log line: time, client, request, then {@code key=value} fields
      * ({@code upstream} status, 0 if none answered; {@code events} and {@code bytes} written
      * downstream; {@code first_event_ms}, -1 if none; {@code total_ms}; {@code end}: ok,
-     * client_gone, or the error event's type), so it greps and splits without a parser. An LLM
+     * client_gone, or the error event's type; {@code answer}: event_stream, upstream_response (the
+     * upstream's own, passed on as it came), relay_error (the relay's 502 or 504) or none), so it
+     * greps and splits without a parser. An LLM
      * stream adds its final message's {@code provider}, {@code stop} reason and token counts
      * ({@code -} where the stream did not say).
      */
     static String accessLogLine(Instant at, SseRelay.Outcome o) {
-        String line = String.format(Locale.ROOT, "%s %s %s %s upstream=%d events=%d bytes=%d first_event_ms=%s total_ms=%.1f end=%s",
+        String line = String.format(Locale.ROOT, "%s %s %s %s upstream=%d events=%d bytes=%d first_event_ms=%s total_ms=%.1f end=%s answer=%s",
                 at, address(o), o.method(), o.uri().replace(' ', '+'), o.upstreamStatus(), o.events(), o.bytes(),
                 o.firstEventNanos() < 0 ? "-1" : String.format(Locale.ROOT, "%.1f", o.firstEventNanos() / 1e6),
-                o.totalNanos() / 1e6, o.end());
+                o.totalNanos() / 1e6, o.end(), o.answer().name().toLowerCase(Locale.ROOT));
         if (o.tap() instanceof MessageCollector collector && collector.message().provider() != null) {
             LlmMessage m = collector.message();
             line += " provider=" + m.provider().id() + " stop=" + orDash(m.stopReason()) + " input_tokens="

@@ -286,7 +286,7 @@ class RelayTest {
                 assertEquals(39, events(response.body()).size());
                 Pattern line = Pattern.compile("\\S+Z 127\\.0\\.0\\.1:\\d+ POST /chat upstream=200 events=39 bytes="
                         + response.body().getBytes(StandardCharsets.UTF_8).length + " first_event_ms=\\d+\\.\\d total_ms=\\d+\\.\\d end=ok"
-                        + " provider=openai-chat stop=tool_calls input_tokens=131 output_tokens=58");
+                        + " answer=event_stream provider=openai-chat stop=tool_calls input_tokens=131 output_tokens=58");
                 while (Files.readAllLines(out).isEmpty()) {
                     assertTrue(System.nanoTime() < deadline, "no access log line");
                     Thread.sleep(20);
@@ -307,9 +307,10 @@ class RelayTest {
     @Test
     void theAccessLogLineNamesEveryFigure() {
         SseRelay.Outcome outcome = new SseRelay.Outcome(new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000),
-                "GET", "/a b", 529, 1, 321, -1, 2_500_000, null, true, null, null);
+                "GET", "/a b", 529, 1, 321, -1, 2_500_000, null, true, null, null, SseRelay.Answer.UPSTREAM_RESPONSE);
         assertEquals("2026-11-22T03:00:00Z 127.0.0.1:40000 GET /a+b upstream=529 events=1 bytes=321 first_event_ms=-1 "
-                + "total_ms=2.5 end=client_gone", RelayCommand.accessLogLine(Instant.parse("2026-11-22T03:00:00Z"), outcome));
+                + "total_ms=2.5 end=client_gone answer=upstream_response",
+                RelayCommand.accessLogLine(Instant.parse("2026-11-22T03:00:00Z"), outcome));
     }
 
     @Test

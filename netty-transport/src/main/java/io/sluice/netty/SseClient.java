@@ -208,8 +208,8 @@ public final class SseClient implements AutoCloseable {
         return reconnect;
     }
 
-    SseDecoder newDecoder() {
-        return new SseDecoder(decoderSettings, idleTimeoutMillis);
+    SseDecoder newDecoder(boolean passOtherResponses) {
+        return new SseDecoder(decoderSettings, idleTimeoutMillis, passOtherResponses);
     }
 
     /**

@@ -32,6 +32,9 @@ import io.sluice.core.handoff.OwnedSseEvent;
  *   <li>{@code channelRead(OwnedSseEvent)} for each event: owned, so the next handler releases it
  *       (or passes it on; the pipeline's tail releases what nobody took);</li>
  *   <li>{@code userEventTriggered(Retry)} for each valid {@code retry} field;</li>
+ *   <li>built to pass other responses on, for a response that is not a 2xx event stream:
+ *       {@code userEventTriggered(OtherResponse)}, then its body as {@code ByteBuf}s (the next
+ *       handler's to release) instead of an {@link SseResponseException};</li>
  *   <li>then exactly one end: {@code userEventTriggered(StreamEnd)} when the response ended on an
  *       event boundary, or {@code exceptionCaught} with an {@link SseException}:
  *       {@link SseStatusException} or {@link SseContentTypeException} before the stream,
@@ -62,6 +65,15 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
     public record Open(HttpResponseStatus status, HttpHeaders headers) {
     }
 
+    /**
+     * A response that is not an event stream, passed through rather than refused (a decoder built
+     * to pass other responses): its body follows as {@code ByteBuf} messages, the next handler's
+     * to release, then a {@link StreamEnd} (with no events) or the error that cut it. Its headers
+     * are the response's own object, valid while the response is read.
+     */
+    public record OtherResponse(HttpResponseStatus status, HttpHeaders headers) {
+    }
+
     /** The stream ended cleanly: the response ended on an event boundary. */
     public record StreamEnd(long events, long bytes) {
     }
@@ -85,11 +97,15 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
         STREAMING,
         /** Collecting the body of a response that is not an event stream. */
         REJECTED,
+        /** Passing on the body of a response that is not an event stream. */
+        PASSING,
         DONE
     }
 
     private final Settings settings;
     private final long idleTimeoutMillis;
+    private final boolean passOtherResponses;
+    private long passedBytes;
 
     private State state = State.AWAIT_RESPONSE;
     private ChannelHandlerContext ctx;
@@ -114,8 +130,19 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
      *     pipeline, named in the {@link SseTimeoutException} it causes; 0 if there is none
      */
     public SseDecoder(Settings settings, long idleTimeoutMillis) {
+        this(settings, idleTimeoutMillis, false);
+    }
+
+    /**
+     * @param passOtherResponses a response that is not a 2xx event stream is passed on
+     *     ({@link OtherResponse}, then its body) instead of ending the stream with an
+     *     {@link SseResponseException}: what a relay that answers with the upstream's own
+     *     response wants
+     */
+    public SseDecoder(Settings settings, long idleTimeoutMillis, boolean passOtherResponses) {
         this.settings = settings;
         this.idleTimeoutMillis = idleTimeoutMillis;
+        this.passOtherResponses = passOtherResponses;
     }
 
     /** Events dispatched so far. */
@@ -123,9 +150,9 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
         return parser == null ? 0 : parser.eventsDispatched();
     }
 
-    /** Event-stream body bytes received so far. */
+    /** Event-stream body bytes received so far, or the bytes of a passed-on response's body. */
     public long bytes() {
-        return parser == null ? 0 : parser.bytesFed();
+        return parser == null ? passedBytes : parser.bytesFed();
     }
 
     @Override
@@ -165,7 +192,11 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
                 if (isInterim(response.status())) {
                     return; // 100 Continue, 103 Early Hints: the answer is still to come (RFC 9110, 15.2)
                 }
-                if (response.status().codeClass() != HttpStatusClass.SUCCESS || !isEventStream(response.headers())
+                if ((response.status().codeClass() != HttpStatusClass.SUCCESS || !isEventStream(response.headers())
+                        || !isIdentity(response.headers())) && passOtherResponses) {
+                    state = State.PASSING;
+                    ctx.fireUserEventTriggered(new OtherResponse(response.status(), response.headers()));
+                } else if (response.status().codeClass() != HttpStatusClass.SUCCESS || !isEventStream(response.headers())
                         || !isIdentity(response.headers())) {
                     rejected = response;
                     errorBody = ctx.alloc().buffer(Math.min(settings.maxErrorBody(), 1024), settings.maxErrorBody());
@@ -216,6 +247,25 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
                     finishRejected();
                 }
                 return;
+            case PASSING:
+                if (!(msg instanceof HttpContent)) {
+                    return;
+                }
+                if (msg.decoderResult().isFailure()) {
+                    finish(new SseMalformedResponseException(0, passedBytes, msg.decoderResult().cause()));
+                    ctx.close();
+                    return;
+                }
+                ByteBuf body = ((HttpContent) msg).content();
+                passedBytes += body.readableBytes();
+                if (body.isReadable()) {
+                    ctx.fireChannelRead(body.retain()); // the caller releases the message; this is the next handler's
+                }
+                if (msg instanceof LastHttpContent) {
+                    state = State.DONE;
+                    ctx.fireUserEventTriggered(new StreamEnd(0, passedBytes));
+                }
+                return;
             case DONE:
                 return;
             default:
@@ -249,6 +299,10 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
             case REJECTED:
                 finishRejected(); // what arrived of the body is enough to say why
                 break;
+            case PASSING:
+                // A sized or chunked body cut short: the codec sent no LastHttpContent.
+                finish(new SseClosedEarlyException(0, passedBytes, 0, cause));
+                break;
             case DONE:
                 break;
             default:
@@ -263,7 +317,8 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
             ctx.fireUserEventTriggered(evt);
             return;
         }
-        if (evt instanceof IdleStateEvent && (state == State.STREAMING || state == State.AWAIT_RESPONSE)) {
+        if (evt instanceof IdleStateEvent && (state == State.STREAMING || state == State.AWAIT_RESPONSE
+                || state == State.PASSING)) {
             finish(new SseTimeoutException(SseTimeoutException.Kind.IDLE, idleTimeoutMillis, events(), bytes()));
             ctx.close();
             return;

@@ -1,5 +1,6 @@
 package io.sluice.netty;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
@@ -7,6 +8,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -14,9 +17,11 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.core.SseBoundExceededException;
@@ -83,14 +88,27 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
      * @param clientGone the downstream client went away before the upstream ended
      * @param tap the stream's {@link Builder#tap tap}, its end already told; null without one
      * @param tapFailure what the tap threw, after which it was told nothing more; null if nothing
+     * @param answer what the client was answered with
      */
     public record Outcome(SocketAddress client, String method, String uri, int upstreamStatus, long events, long bytes,
                           long firstEventNanos, long totalNanos, SseException error, boolean clientGone,
-                          SseHandler tap, RuntimeException tapFailure) {
+                          SseHandler tap, RuntimeException tapFailure, Answer answer) {
         /** How it ended, in a word: {@code ok}, {@code client_gone}, or the error event's {@code error.type}. */
         public String end() {
             return error != null ? errorType(error) : clientGone ? "client_gone" : "ok";
         }
+    }
+
+    /** What a relayed request was answered with (issue 15). */
+    public enum Answer {
+        /** The upstream's event stream, relayed event by event. */
+        EVENT_STREAM,
+        /** The upstream's own response, not an event stream (a refusal, a JSON answer), passed on as it came. */
+        UPSTREAM_RESPONSE,
+        /** The relay's own {@code 502} or {@code 504}: no upstream answer came. */
+        RELAY_ERROR,
+        /** Nothing: the client left before an answer. */
+        NONE
     }
 
     private SseRelay(Builder b) {
@@ -218,7 +236,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
     }
 
     /** One relayed stream: the downstream connection's handler and the upstream's listener, on one loop. */
-    private final class Leg extends ChannelInboundHandlerAdapter implements SseListener {
+    private final class Leg extends ChannelInboundHandlerAdapter implements SseResponseListener {
         private final long startNanos;
         private final String method;
         private final String uri;
@@ -231,8 +249,10 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private boolean done;
         /** The downstream head went out: from then on a failure can only be a last error event. */
         private boolean headSent;
-        /** Body bytes of an answer given instead of a stream (an upstream refusal, a 502 or 504). */
+        /** Body bytes of an answer given instead of a stream (a 502 or 504), or of the upstream's own passed on. */
         private long answeredBytes;
+        /** The upstream's answer is not an event stream: its body goes to the client as it comes. */
+        private boolean passing;
         private HttpVersion version;
         private SseHandler tap;
         private RuntimeException tapFailure;
@@ -319,6 +339,40 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             }
         }
 
+        /**
+         * An answer that is not an event stream (a refusal, a {@code "stream": false} JSON answer):
+         * the client gets it as it came, its status, its headers by the policy, and its body as
+         * it arrives, under the same backpressure as events (issue 15).
+         */
+        @Override
+        public void onOtherResponse(HttpResponseStatus status, HttpHeaders upstreamHeaders) {
+            upstreamStatus = status.code();
+            if (headSent) {
+                return;
+            }
+            headSent = true;
+            passing = true;
+            HttpResponse head = new DefaultHttpResponse(version, status);
+            head.headers().set(headers.toClient(upstreamHeaders));
+            if (!version.equals(HttpVersion.HTTP_1_0)) {
+                // Chunked, so a client tells the body's end from a cut; an HTTP/1.0 client reads to the close.
+                head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
+            head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(head);
+        }
+
+        @Override
+        public void onBody(ByteBuf content) {
+            if (firstEventNanos < 0) {
+                firstEventNanos = System.nanoTime() - startNanos;
+            }
+            answeredBytes += content.readableBytes();
+            // The upstream's own bytes, not a copy: the duplicate keeps the read's buffer until the
+            // write completes, which backpressure bounds to the high water mark and one read.
+            ctx.writeAndFlush(new DefaultHttpContent(content.retainedDuplicate()));
+        }
+
         @Override
         public void onEvent(SseEvent event) {
             if (firstEventNanos < 0) {
@@ -348,7 +402,11 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
 
         @Override
         public void onEnd() {
-            emitter.close();
+            if (passing) {
+                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                emitter.close();
+            }
             finish(null, null);
         }
 
@@ -361,6 +419,11 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             }
         }
 
+        private Answer answer() {
+            return passing ? Answer.UPSTREAM_RESPONSE : headSent ? Answer.EVENT_STREAM
+                    : answeredBytes > 0 ? Answer.RELAY_ERROR : Answer.NONE;
+        }
+
         private boolean tapping() {
             return tap != null && tapFailure == null;
         }
@@ -371,6 +434,11 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             }
             if (!headSent) {
                 answerInstead(error);
+                finish(error, null);
+                return;
+            }
+            if (passing) {
+                ctx.close(); // no last chunk: the client sees the upstream's answer cut, as it was
                 finish(error, null);
                 return;
             }
@@ -425,7 +493,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             }
             if (onDone != null) {
                 onDone.accept(new Outcome(peer, method, uri, upstreamStatus, emitter.events(), emitter.bytes() + answeredBytes,
-                        firstEventNanos, System.nanoTime() - startNanos, error, gone != null, tap, tapFailure));
+                        firstEventNanos, System.nanoTime() - startNanos, error, gone != null, tap, tapFailure, answer()));
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.sluice.netty;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -191,7 +192,7 @@ public final class SseStream implements AutoCloseable {
             eventsBefore += decoder.events();
             bytesBefore += decoder.bytes();
         }
-        decoder = client.newDecoder();
+        decoder = client.newDecoder(listener instanceof SseResponseListener);
         Bootstrap bootstrap = client.bootstrap(loop, request, decoder, new StreamHandler());
         ChannelFuture connecting = bootstrap.connect(request.uri().getHost(), request.port());
         channel = connecting.channel();
@@ -285,6 +286,16 @@ public final class SseStream implements AutoCloseable {
     private final class StreamHandler extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf body) { // a passed-on response's body: only an SseResponseListener asks for one
+                try {
+                    if (!terminated) {
+                        ((SseResponseListener) listener).onBody(body);
+                    }
+                } finally {
+                    body.release();
+                }
+                return;
+            }
             if (!(msg instanceof OwnedSseEvent)) {
                 ctx.fireChannelRead(msg);
                 return;
@@ -317,7 +328,11 @@ public final class SseStream implements AutoCloseable {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof SseDecoder.Open) {
+            if (evt instanceof SseDecoder.OtherResponse other) {
+                if (!terminated) {
+                    ((SseResponseListener) listener).onOtherResponse(other.status(), other.headers());
+                }
+            } else if (evt instanceof SseDecoder.Open) {
                 if (listener != null && !terminated) {
                     SseDecoder.Open open = (SseDecoder.Open) evt;
                     listener.onOpen(open.status(), open.headers());

@@ -277,6 +277,60 @@ class HostileUpstreamTest {
     }
 
     @Test
+    void aGzipFloodThatIsNotAnEventStreamIsPassedOnUnderTheSameBackpressure() throws Exception {
+        // The same bomb as JSON: relayed as it came (issue 15), inflated a step at a time, to a client
+        // that reads nothing: the relay holds its high water and a step or two, not 100 MB.
+        Queue<Channel> downstreams = new ConcurrentLinkedQueue<>();
+        Queue<SseRelay.Outcome> outcomes = new ConcurrentLinkedQueue<>();
+        LoopbackServer upstream = LoopbackServer.start(upstreamGroup, (ch, request) -> {
+            ch.config().setOption(ChannelOption.SO_SNDBUF, 16 * 1024);
+            LoopbackServer.write(ch, "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\n"
+                    + "connection: close\r\n\r\n");
+            LoopbackServer.write(ch, bomb).addListener(ChannelFutureListener.CLOSE);
+        });
+        SseClient relayClient = SseClient.builder().eventLoopGroup(relayGroup, NioSocketChannel.class).build();
+        Channel relay = relay(relayClient, upstream, downstreams, outcomes);
+        int port = ((InetSocketAddress) relay.localAddress()).getPort();
+        try (upstream; Socket stalled = new Socket()) {
+            stalled.setReceiveBufferSize(4096);
+            stalled.connect(new InetSocketAddress("127.0.0.1", port));
+            stalled.getOutputStream().write("GET /json HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while ((downstreams.isEmpty() || downstreams.peek().isWritable()) && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            Channel downstream = downstreams.peek();
+            assertTrue(downstream != null && !downstream.isWritable(), "the stalled client's connection filled up");
+            long pendingPeak = 0;
+            for (int i = 0; i < 100; i++) { // a second of the stall
+                pendingPeak = Math.max(pendingPeak, downstream.eventLoop().submit(() -> {
+                    ChannelOutboundBuffer out = downstream.unsafe().outboundBuffer();
+                    return out == null ? 0L : out.totalPendingWriteBytes();
+                }).get());
+                Thread.sleep(10);
+            }
+            long bound = downstream.config().getWriteBufferHighWaterMark() + 2L * (SseDecompressor.DEFAULT_MAX_STEP + 3 * 96);
+            assertTrue(pendingPeak <= bound, "the stalled client's outbound buffer reached " + pendingPeak + " bytes, over " + bound);
+            stalled.setSoLinger(true, 0);
+            stalled.close();
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (outcomes.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            SseRelay.Outcome outcome = outcomes.peek();
+            assertTrue(outcome != null && outcome.clientGone(), String.valueOf(outcome));
+            assertEquals(SseRelay.Answer.UPSTREAM_RESPONSE, outcome.answer());
+            assertTrue(outcome.bytes() < 8L << 20, "of 100 MB, " + outcome.bytes() + " bytes went to a client that read nothing");
+        } finally {
+            relay.close().syncUninterruptibly();
+            for (Channel ch : downstreams) {
+                ch.close().syncUninterruptibly();
+            }
+            relayClient.close();
+        }
+    }
+
+    @Test
     void interimAnswersBeforeTheStreamAreSkippedLikeCurlAndNginxDo() throws Exception {
         try (LoopbackServer upstream = LoopbackServer.start(upstreamGroup, (ch, request) ->
                 LoopbackServer.writeAndClose(ch, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </a.css>; rel=preload\r\n\r\n"
