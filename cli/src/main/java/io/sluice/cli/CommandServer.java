@@ -41,6 +41,9 @@ abstract class CommandServer implements AutoCloseable {
     final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     /** Add each accepted connection, so close() closes it. */
     final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    /** How long the serving loops must see no new task before they end: see {@link #close()}. */
+    private static final long QUIET_MILLIS = 50;
+
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch done = new CountDownLatch(1);
     private Channel server;
@@ -84,9 +87,12 @@ abstract class CommandServer implements AutoCloseable {
                 server.close().awaitUninterruptibly();
             }
             clients.close().awaitUninterruptibly();
-            // Quiet period 0: nothing is left to drain once every channel is closed.
+            // A short quiet period, not 0: closing a connection tears its pipeline down in a task of
+            // its own, and a relay's upstream connections are closed by tasks (a cancel) that run
+            // during the shutdown; with no quiet period the loop could end before those ran, leaving
+            // their pipelines, and the buffers they held, to the garbage collector.
             boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+            workers.shutdownGracefully(QUIET_MILLIS, 2000, TimeUnit.MILLISECONDS).awaitUninterruptibly();
             afterClose();
         } finally {
             done.countDown();

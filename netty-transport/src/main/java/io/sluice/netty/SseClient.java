@@ -196,7 +196,9 @@ public final class SseClient implements AutoCloseable {
 
     private void shutdownOwnGroup() {
         if (ownGroup) {
-            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            // A short quiet period: a stream cancelled just before close() closes its connection in
+            // a task, and the connection's pipeline (its parser's buffers) is torn down in another.
+            group.shutdownGracefully(50, 2000, TimeUnit.MILLISECONDS).syncUninterruptibly();
         }
     }
 
