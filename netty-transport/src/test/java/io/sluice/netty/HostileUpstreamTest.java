@@ -90,11 +90,15 @@ class HostileUpstreamTest {
 
     /** Answers with the bomb: a gzip body, close-delimited. */
     private static LoopbackServer bombServer() {
-        return LoopbackServer.start(upstreamGroup, (ch, request) -> {
-            LoopbackServer.write(ch, "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-encoding: gzip\r\n"
-                    + "connection: close\r\n\r\n");
-            LoopbackServer.write(ch, bomb).addListener(ChannelFutureListener.CLOSE);
-        });
+        return LoopbackServer.start(upstreamGroup, (ch, request) -> sendBomb(ch, "text/event-stream"));
+    }
+
+    /** Writes the bomb as a close-delimited gzip body of {@code contentType}, as fast as a small send buffer takes it. */
+    private static void sendBomb(Channel ch, String contentType) {
+        ch.config().setOption(ChannelOption.SO_SNDBUF, 16 * 1024);
+        LoopbackServer.write(ch, "HTTP/1.1 200 OK\r\ncontent-type: " + contentType + "\r\ncontent-encoding: gzip\r\n"
+                + "connection: close\r\n\r\n");
+        LoopbackServer.write(ch, bomb).addListener(ChannelFutureListener.CLOSE);
     }
 
     private static long allocatorBytes() {
@@ -178,10 +182,7 @@ class HostileUpstreamTest {
                 ch.closeFuture().addListener(f -> ticks[0].cancel(false));
                 return;
             }
-            ch.config().setOption(ChannelOption.SO_SNDBUF, 16 * 1024);
-            LoopbackServer.write(ch, "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-encoding: gzip\r\n"
-                    + "connection: close\r\n\r\n");
-            LoopbackServer.write(ch, bomb).addListener(ChannelFutureListener.CLOSE);
+            sendBomb(ch, "text/event-stream");
         });
         SseClient relayClient = SseClient.builder().eventLoopGroup(relayGroup, NioSocketChannel.class).build();
         Channel relay = relay(relayClient, upstream, downstreams, outcomes);
@@ -282,12 +283,7 @@ class HostileUpstreamTest {
         // that reads nothing: the relay holds its high water and a step or two, not 100 MB.
         Queue<Channel> downstreams = new ConcurrentLinkedQueue<>();
         Queue<SseRelay.Outcome> outcomes = new ConcurrentLinkedQueue<>();
-        LoopbackServer upstream = LoopbackServer.start(upstreamGroup, (ch, request) -> {
-            ch.config().setOption(ChannelOption.SO_SNDBUF, 16 * 1024);
-            LoopbackServer.write(ch, "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\n"
-                    + "connection: close\r\n\r\n");
-            LoopbackServer.write(ch, bomb).addListener(ChannelFutureListener.CLOSE);
-        });
+        LoopbackServer upstream = LoopbackServer.start(upstreamGroup, (ch, request) -> sendBomb(ch, "application/json"));
         SseClient relayClient = SseClient.builder().eventLoopGroup(relayGroup, NioSocketChannel.class).build();
         Channel relay = relay(relayClient, upstream, downstreams, outcomes);
         int port = ((InetSocketAddress) relay.localAddress()).getPort();
