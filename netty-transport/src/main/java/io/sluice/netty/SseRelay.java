@@ -48,7 +48,7 @@ import java.util.function.Function;
  *       into the downstream's pooled buffer (no String is made, no event is queued).</li>
  *   <li>When the downstream socket stops taking bytes (not writable: its outbound buffer passed the
  *       channel's write high water mark) the upstream stops reading, and reads again when it drains.
- *       A slow reader holds at most the high water mark plus one upstream read.</li>
+ *       A slow reader holds at most the high water mark plus an upstream read or two.</li>
  *   <li>When the downstream goes away, the upstream request is cancelled (its connection closed),
  *       so the provider stops generating.</li>
  *   <li>An upstream failure after the stream began (a cut, a timeout, an oversize event) becomes a
