@@ -108,7 +108,7 @@ public final class ResultsTable {
     }
 
     /**
-     * {@code PeerBenchmark} pivoted, the README's table: a row per contestant, MB/s ± error per
+     * {@code PeerBenchmark} pivoted, the table in docs/performance.md: a row per contestant, MB/s ± error per
      * corpus and feed, and the most bytes it allocated per event in any of them.
      */
     static void peers(List<Object> results, PrintStream out) {

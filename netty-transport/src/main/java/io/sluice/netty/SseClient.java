@@ -233,7 +233,7 @@ public final class SseClient implements AutoCloseable {
                 // stream reads nothing more and a compressed one inflates a step per read (issue 14).
                 // It asks in channelReadComplete, before the transport would drop its read interest,
                 // so reading one at a time costs no syscall more: RelayLoadBenchmark's 1,000 streams
-                // relay as many events a second as with autoRead on (README, reliability).
+                // relay as many events a second as with autoRead on (docs/reliability.md).
                 .option(ChannelOption.AUTO_READ, false)
                 // The server's close arrives as an end of input, which can wait behind a compressed
                 // body still being inflated; a close would tear the pipeline down under it.

@@ -151,7 +151,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             // The events of one upstream read arrive in one event-loop turn; flushing each costs a
             // syscall apiece, flushing once at the turn's end costs one. RelayLoadBenchmark, 1,000
             // streams x 400 events: 154k-186k events/s consolidated against 122k-138k flushing
-            // each, the paced first event's pass-through the same within noise (README, gateway).
+            // each, the paced first event's pass-through the same within noise (docs/gateway.md).
             ctx.pipeline().addBefore("sse-relay-leg", "sse-relay-flush",
                     new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         }

@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  *
  * A main class rather than JMH: the figure is a whole pipeline's (two event loops, the kernel's
  * loopback, the queue and a parked consumer), which JMH's per-invocation model does not fit. Run:
- * {@code java -cp ... io.sluice.netty.LoopbackQueueBenchmark throughput 2000000} (README, transport).
+ * {@code java -cp ... io.sluice.netty.LoopbackQueueBenchmark throughput 2000000} (docs/transport.md).
  */
 public final class LoopbackQueueBenchmark {
     /** About the size of an LLM provider's text delta event. */

@@ -13,9 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Keeps a README section's Java blocks and a test's compiled examples the same code: each example
+ * Keeps a README or docs/ section's Java blocks and a test's compiled examples the same code: each example
  * sits in the test source between {@code // readme:NAME} and {@code // end}; the section runs from
- * its HTML comment marker to the next top-level heading. Compared line by line, indentation aside.
+ * its HTML comment marker to the next heading of its own level or above. Compared line by line, indentation aside.
  */
 final class ReadmeSection {
     private ReadmeSection() {
@@ -29,10 +29,27 @@ final class ReadmeSection {
             compiled.add(normalize(m.group(1)));
         }
         assertEquals(examples, compiled.size(), "examples marked in " + testClass);
-        String readme = Files.readString(Path.of("../README.md"), StandardCharsets.UTF_8);
+        String readme = withMarker("<!-- " + marker + " -->");
         int start = readme.indexOf("<!-- " + marker + " -->");
-        assertTrue(start >= 0, "README.md has no marker <!-- " + marker + " -->");
-        int end = readme.indexOf("\n## ", start);
+        // The section runs to the next heading of its own level or above.
+        int headingStart = readme.lastIndexOf("\n#", start) + 1;
+        int level = 0;
+        while (readme.charAt(headingStart + level) == '#') {
+            level++;
+        }
+        Pattern heading = Pattern.compile("#{1," + level + "} .*");
+        int end = -1;
+        boolean fenced = false; // a shell comment in a code block is no heading
+        for (int at = readme.indexOf('\n', start) + 1; at > 0 && at < readme.length(); at = readme.indexOf('\n', at) + 1) {
+            int lineEnd = readme.indexOf('\n', at);
+            String line = readme.substring(at, lineEnd < 0 ? readme.length() : lineEnd);
+            if (line.startsWith("```")) {
+                fenced = !fenced;
+            } else if (!fenced && heading.matcher(line).matches()) {
+                end = at;
+                break;
+            }
+        }
         String section = readme.substring(start, end < 0 ? readme.length() : end);
         Matcher block = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(section);
         int shown = 0;
@@ -42,6 +59,21 @@ final class ReadmeSection {
             shown++;
         }
         assertEquals(compiled.size(), shown, "every example of " + testClass + " is shown in the README");
+    }
+
+    /** The README, or the document under docs/ that carries {@code marker}. */
+    private static String withMarker(String marker) throws IOException {
+        List<Path> documents = new ArrayList<>(List.of(Path.of("../README.md")));
+        try (var docs = Files.list(Path.of("../docs"))) {
+            docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(documents::add);
+        }
+        for (Path document : documents) {
+            String text = Files.readString(document, StandardCharsets.UTF_8);
+            if (text.contains(marker)) {
+                return text;
+            }
+        }
+        throw new AssertionError("neither README.md nor docs/ has the marker " + marker);
     }
 
     private static String normalize(String code) {

@@ -28,7 +28,7 @@ import java.time.Duration;
  * </ul>
  *
  * A main class rather than JMH, as {@link LoopbackQueueBenchmark}: the figure is a whole system's.
- * Round 1 warms the JIT. Stops by itself. Run (README, gateway):
+ * Round 1 warms the JIT. Stops by itself. Run (docs/gateway.md):
  * {@code java -cp ... io.sluice.netty.RelayLoadBenchmark 1000 100 3 [each|consolidated]}
  * (streams, events per stream, rounds; {@link SseRelay.Builder#consolidateFlushes} off or on).
  */
