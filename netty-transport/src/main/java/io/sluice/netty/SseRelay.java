@@ -28,11 +28,18 @@ import io.sluice.core.SseBoundExceededException;
 import io.sluice.core.SseEvent;
 import io.sluice.core.SseException;
 import io.sluice.core.SseHandler;
+import io.sluice.core.handoff.OwnedSseEvent;
 
 import java.net.SocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -62,11 +69,18 @@ import java.util.function.Function;
  * no answer at all is a {@code 502}, or a {@code 504} after a timeout, with the error JSON as body.
  * One stream per connection, as {@link SseResponder}.
  *
+ * <p>Before the first token it may try again ({@link SseRelayRetry}): a refused, unreachable or
+ * failing upstream is left for another attempt, at the same upstream after a short
+ * {@code retry-after} or at the next {@link Builder#fallback fallback}, while nothing has been
+ * written downstream. Once a byte has gone to the client, the stream stays with its upstream.
+ *
  * <p>The client must run on the server's event loop group ({@link SseClient.Builder#eventLoopGroup}).
  * Sharable: one relay serves every connection; each gets its own {@code Leg} in its pipeline.
  */
 @ChannelHandler.Sharable
 public final class SseRelay extends ChannelInboundHandlerAdapter {
+    /** The most of a refusal's body kept while another attempt is made: the providers' error bodies are a few hundred bytes. */
+    private static final int MAX_KEPT_BODY = 64 * 1024;
     private final SseClient client;
     private final Function<FullHttpRequest, SseRequest> upstream;
     private final long heartbeatNanos;
@@ -74,28 +88,172 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
     private final Function<FullHttpRequest, SseHandler> tapFactory;
     private final boolean consolidateFlushes;
     private final SseHeaderPolicy headers;
+    private final List<Function<FullHttpRequest, SseRequest>> fallbacks;
+    private final SseRelayRetry retry;
 
     /**
-     * What happened to one relayed stream, for an access log.
-     *
-     * @param client the downstream client's address
-     * @param upstreamStatus the upstream's HTTP status (of its last connection), 0 when none answered
-     * @param events events written downstream, the error event included
-     * @param bytes body bytes written downstream
-     * @param firstEventNanos from the request to the first event written downstream; -1 if none
-     * @param totalNanos from the request to the stream's end
-     * @param error why the upstream failed; null when it ended cleanly or the client left first
-     * @param clientGone the downstream client went away before the upstream ended
-     * @param tap the stream's {@link Builder#tap tap}, its end already told; null without one
-     * @param tapFailure what the tap threw, after which it was told nothing more; null if nothing
-     * @param answer what the client was answered with
+     * What happened to one relayed stream, for an access log. A class, not a record, so that what
+     * it says can grow without breaking its users.
      */
-    public record Outcome(SocketAddress client, String method, String uri, int upstreamStatus, long events, long bytes,
-                          long firstEventNanos, long totalNanos, SseException error, boolean clientGone,
-                          SseHandler tap, RuntimeException tapFailure, Answer answer) {
+    public static final class Outcome {
+        private final SocketAddress client;
+        private final String method;
+        private final String uri;
+        private final int upstreamStatus;
+        private final long events;
+        private final long bytes;
+        private final long firstEventNanos;
+        private final long totalNanos;
+        private final SseException error;
+        private final boolean clientGone;
+        private final SseHandler tap;
+        private final RuntimeException tapFailure;
+        private final Answer answer;
+        private final List<Attempt> attempts;
+
+        Outcome(SocketAddress client, String method, String uri, int upstreamStatus, long events, long bytes,
+                long firstEventNanos, long totalNanos, SseException error, boolean clientGone,
+                SseHandler tap, RuntimeException tapFailure, Answer answer, List<Attempt> attempts) {
+            this.client = client;
+            this.method = method;
+            this.uri = uri;
+            this.upstreamStatus = upstreamStatus;
+            this.events = events;
+            this.bytes = bytes;
+            this.firstEventNanos = firstEventNanos;
+            this.totalNanos = totalNanos;
+            this.error = error;
+            this.clientGone = clientGone;
+            this.tap = tap;
+            this.tapFailure = tapFailure;
+            this.answer = answer;
+            this.attempts = List.copyOf(attempts);
+        }
+
+        /** The downstream client's address. */
+        public SocketAddress client() {
+            return client;
+        }
+
+        /** The downstream request's method. */
+        public String method() {
+            return method;
+        }
+
+        /** The downstream request's URI, as it was sent. */
+        public String uri() {
+            return uri;
+        }
+
+        /** The HTTP status of the upstream answer the client got (of the last attempt otherwise); 0 when none answered. */
+        public int upstreamStatus() {
+            return upstreamStatus;
+        }
+
+        /** Events written downstream, the error event included. */
+        public long events() {
+            return events;
+        }
+
+        /** Body bytes written downstream. */
+        public long bytes() {
+            return bytes;
+        }
+
+        /** From the request to the first event (or body byte) written downstream; -1 if none. */
+        public long firstEventNanos() {
+            return firstEventNanos;
+        }
+
+        /** From the request to the stream's end. */
+        public long totalNanos() {
+            return totalNanos;
+        }
+
+        /** Why the upstream failed; null when it ended cleanly or the client left first. */
+        public SseException error() {
+            return error;
+        }
+
+        /** The downstream client went away before the upstream ended. */
+        public boolean clientGone() {
+            return clientGone;
+        }
+
+        /** The stream's {@link Builder#tap tap}, its end already told; null without one. */
+        public SseHandler tap() {
+            return tap;
+        }
+
+        /** What the tap threw, after which it was told nothing more; null if nothing. */
+        public RuntimeException tapFailure() {
+            return tapFailure;
+        }
+
+        /** What the client was answered with. */
+        public Answer answer() {
+            return answer;
+        }
+
+        /** Every upstream attempt, in order: one unless the relay {@link SseRelayRetry retried} or fell back. */
+        public List<Attempt> attempts() {
+            return attempts;
+        }
+
         /** How it ended, in a word: {@code ok}, {@code client_gone}, or the error event's {@code error.type}. */
         public String end() {
             return error != null ? errorType(error) : clientGone ? "client_gone" : "ok";
+        }
+
+        @Override
+        public String toString() {
+            return "Outcome(" + method + ' ' + uri + ", upstream " + upstreamStatus + ", " + events + " events, "
+                    + bytes + " bytes, " + answer + ", end " + end() + ", attempts " + attempts + ')';
+        }
+    }
+
+    /** One upstream attempt of a relayed stream. */
+    public static final class Attempt {
+        private final URI upstream;
+        private final int status;
+        private final String end;
+        private final long nanos;
+
+        Attempt(URI upstream, int status, String end, long nanos) {
+            this.upstream = upstream;
+            this.status = status;
+            this.end = end;
+            this.nanos = nanos;
+        }
+
+        /** The upstream request's URI. */
+        public URI upstream() {
+            return upstream;
+        }
+
+        /** Its HTTP status; 0 when no head came. */
+        public int status() {
+            return status;
+        }
+
+        /**
+         * How it ended, in {@link Outcome#end()}'s words: for the attempt the client got, the
+         * stream's own end; for one left behind, why: {@code upstream_status} (a retryable
+         * refusal), {@code upstream_error_event} (an error event before the first content), or
+         * the failure's error type ({@code upstream_unreachable}, {@code upstream_timeout}, ...).
+         */
+        public String end() {
+            return end;
+        }
+
+        /** From the attempt's start to its end. */
+        public long nanos() {
+            return nanos;
+        }
+
+        @Override
+        public String toString() {
+            return upstream + " " + status + " " + end + " " + TimeUnit.NANOSECONDS.toMillis(nanos) + " ms";
         }
     }
 
@@ -119,6 +277,8 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         this.tapFactory = b.tap;
         this.consolidateFlushes = b.consolidateFlushes;
         this.headers = b.headers;
+        this.fallbacks = List.copyOf(b.fallbacks);
+        this.retry = b.retry;
     }
 
     /**
@@ -235,25 +395,46 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
                 : i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
     }
 
-    /** One relayed stream: the downstream connection's handler and the upstream's listener, on one loop. */
-    private final class Leg extends ChannelInboundHandlerAdapter implements SseResponseListener {
+    /**
+     * One relayed stream: the downstream connection's handler, on one loop with its upstream
+     * attempts ({@link Try}, one at a time). Its states, written out:
+     * <pre>
+     * CONNECTING --2xx event stream, a fallback possible--> HOLDING --first content, a bound, the window--> RELAYING
+     * CONNECTING --2xx event stream, no fallback possible-----------------------------------------------> RELAYING
+     * CONNECTING --retryable refusal, another attempt planned--> KEEPING (its body) --> WAITING --> CONNECTING
+     * CONNECTING, HOLDING --no answer, a cut, an error event; another attempt planned--> WAITING --> CONNECTING
+     * CONNECTING --any other answer--> PASSING
+     * </pre>
+     * The client's head and first byte wait until RELAYING or PASSING, or the relay's own answer
+     * when no attempt is left: an abandoned attempt leaves no trace downstream.
+     */
+    private final class Leg extends ChannelInboundHandlerAdapter {
         private final long startNanos;
         private final String method;
         private final String uri;
+        private final List<Attempt> attempts = new ArrayList<>(1);
         private ChannelHandlerContext ctx;
         private SocketAddress peer;
         private SseEmitter emitter;
-        private SseStream stream;
+        private HttpVersion version;
+        private List<SseRequest> upstreams;
+        private State state = State.CONNECTING;
+        private Answer answer = Answer.NONE;
+        /** The attempt whose callbacks count: an abandoned one's (its cancel's included) are ignored. */
+        private Try current;
+        private int upstreamIndex;
+        /** The wait before the next attempt, or the end of the hold. */
+        private ScheduledFuture<?> timer;
+        private HttpHeaders heldHead;
+        /** Held events (owned copies) and retry values (Longs), in the order they came. */
+        private ArrayDeque<Object> held;
+        private int heldBytes;
+        /** The last refusal an attempt was left behind for: the client's answer if no later attempt answers. */
+        private Refusal refusal;
         private int upstreamStatus;
         private long firstEventNanos = -1;
-        private boolean done;
-        /** The downstream head went out: from then on a failure can only be a last error event. */
-        private boolean headSent;
-        /** Body bytes of an answer given instead of a stream (a 502 or 504), or of the upstream's own passed on. */
+        /** Body bytes of an answer given whole (a 502, a 504, a kept refusal) or passed on as it came. */
         private long answeredBytes;
-        /** The upstream's answer is not an event stream: its body goes to the client as it comes. */
-        private boolean passing;
-        private HttpVersion version;
         private SseHandler tap;
         private RuntimeException tapFailure;
 
@@ -272,7 +453,6 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         void start(Object msg) {
             HttpRequest request = (HttpRequest) msg;
             version = request.protocolVersion();
-            // No head yet: it waits for the upstream's, whose status and headers it carries (issue 15).
             emitter = new SseEmitter(ctx, request, heartbeatNanos);
             try {
                 FullHttpRequest full = request instanceof FullHttpRequest f ? f : withoutBody(request);
@@ -283,16 +463,38 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
                         tapFailure = e; // the tap's trouble, never the stream's
                     }
                 }
-                SseRequest up = upstream.apply(full).withDefaultHeaders(headers.toUpstream(full.headers()));
-                stream = client.open(up, ctx.channel().eventLoop(), this);
+                HttpHeaders passed = headers.toUpstream(full.headers());
+                upstreams = new ArrayList<>(1 + fallbacks.size());
+                upstreams.add(upstream.apply(full).withDefaultHeaders(passed));
+                for (Function<FullHttpRequest, SseRequest> fallback : fallbacks) {
+                    upstreams.add(fallback.apply(full).withDefaultHeaders(passed));
+                }
             } catch (RuntimeException e) {
-                // The application's mapping failed, or the client runs on another group: a relay_failed event.
+                // The application's mapping failed: a relay_failed answer.
                 fail(e instanceof SseException sse ? sse : new SseException("cannot open the upstream: " + e.getMessage(), e));
                 return;
             } finally {
                 ReferenceCountUtil.release(msg);
             }
-            if (!ctx.channel().isWritable()) {
+            attempt(0);
+        }
+
+        private void attempt(int index) {
+            timer = null;
+            upstreamIndex = index;
+            state = State.CONNECTING;
+            Try t = new Try(upstreams.get(index));
+            current = t;
+            SseStream stream;
+            try {
+                stream = client.open(t.request, ctx.channel().eventLoop(), t);
+            } catch (RuntimeException e) {
+                // The client runs on another group: no attempt can succeed.
+                fail(e instanceof SseException sse ? sse : new SseException("cannot open the upstream: " + e.getMessage(), e));
+                return;
+            }
+            t.stream = stream;
+            if (current == t && !ctx.channel().isWritable()) {
                 stream.pause();
             }
         }
@@ -304,11 +506,11 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            if (stream != null) {
+            if (current != null && current.stream != null) {
                 if (ctx.channel().isWritable()) {
-                    stream.resume();
+                    current.stream.resume();
                 } else {
-                    stream.pause();
+                    current.stream.pause();
                 }
             }
             ctx.fireChannelWritabilityChanged();
@@ -317,10 +519,14 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             emitter.stopHeartbeat();
-            if (!done) {
-                // Cancelling ends the stream through onError(SseCancelledException), synchronously
-                // here on the loop, or on a later turn: either way finish() reports once.
-                stream.cancel();
+            if (state != State.DONE) {
+                if (current != null && current.stream != null) {
+                    // Cancelling ends the stream through onError(SseCancelledException), synchronously
+                    // here on the loop, or on a later turn: either way finish() reports once.
+                    current.stream.cancel();
+                } else {
+                    finish(null, new SseCancelledException(0, 0)); // between attempts: nothing to cancel but the wait
+                }
             }
             ctx.fireChannelInactive();
         }
@@ -330,28 +536,58 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             ctx.close(); // a reset from a vanished client: inactive follows and cancels the upstream
         }
 
-        @Override
-        public void onOpen(HttpResponseStatus status, HttpHeaders upstreamHeaders) {
-            upstreamStatus = status.code();
-            if (!headSent) { // once: a reconnect's head is the same stream's
-                headSent = true;
-                emitter.start(headers.toClient(upstreamHeaders));
+        private void opened(Try t, HttpResponseStatus status, HttpHeaders upstreamHeaders) {
+            t.status = upstreamStatus = status.code();
+            if (state != State.CONNECTING) {
+                return; // a reconnect's head is the same stream's
+            }
+            HttpHeaders passed = headers.toClient(upstreamHeaders);
+            if (canFallBack()) {
+                state = State.HOLDING;
+                heldHead = passed;
+                held = new ArrayDeque<>();
+                timer = ctx.executor().schedule(() -> {
+                    if (current == t && state == State.HOLDING) {
+                        release();
+                    }
+                }, startNanos + retry.windowNanos() - System.nanoTime(), TimeUnit.NANOSECONDS);
+            } else {
+                sendHead(passed);
             }
         }
 
+        /** Whether a failure of the stream now opening could still move on to the next upstream. */
+        private boolean canFallBack() {
+            return upstreamIndex + 1 < upstreams.size() && attempts.size() + 1 < retry.maxAttempts()
+                    && System.nanoTime() - startNanos < retry.windowNanos();
+        }
+
+        private void sendHead(HttpHeaders passed) {
+            state = State.RELAYING;
+            answer = Answer.EVENT_STREAM;
+            emitter.start(passed);
+        }
+
         /**
-         * An answer that is not an event stream (a refusal, a {@code "stream": false} JSON answer):
-         * the client gets it as it came, its status, its headers by the policy, and its body as
-         * it arrives, under the same backpressure as events (issue 15).
+         * An answer that is not an event stream: a retryable refusal is kept (bounded) while
+         * another attempt is possible; any other goes to the client as it came, its status, its
+         * headers by the policy, and its body as it arrives, under the same backpressure as events.
          */
-        @Override
-        public void onOtherResponse(HttpResponseStatus status, HttpHeaders upstreamHeaders) {
-            upstreamStatus = status.code();
-            if (headSent) {
+        private void refused(Try t, HttpResponseStatus status, HttpHeaders upstreamHeaders) {
+            t.status = upstreamStatus = status.code();
+            if (state != State.CONNECTING) {
                 return;
             }
-            headSent = true;
-            passing = true;
+            if (retry.retryable(status.code()) && plan(t, upstreamHeaders)) {
+                state = State.KEEPING;
+                if (refusal != null) {
+                    refusal.body.release();
+                }
+                refusal = new Refusal(status, headers.toClient(upstreamHeaders), ctx.alloc().heapBuffer(256, MAX_KEPT_BODY));
+                return;
+            }
+            state = State.PASSING;
+            answer = Answer.UPSTREAM_RESPONSE;
             HttpResponse head = new DefaultHttpResponse(version, status);
             head.headers().set(headers.toClient(upstreamHeaders));
             if (!version.equals(HttpVersion.HTTP_1_0)) {
@@ -362,8 +598,17 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(head);
         }
 
-        @Override
-        public void onBody(ByteBuf content) {
+        private void body(Try t, ByteBuf content) {
+            if (state == State.KEEPING) {
+                ByteBuf kept = refusal.body;
+                if (content.readableBytes() > kept.maxWritableBytes()) {
+                    refusal.truncated = true; // no whole answer any more: not worth reading on
+                    next(t, "upstream_status");
+                } else {
+                    kept.writeBytes(content, content.readerIndex(), content.readableBytes());
+                }
+                return;
+            }
             if (firstEventNanos < 0) {
                 firstEventNanos = System.nanoTime() - startNanos;
             }
@@ -373,8 +618,31 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(new DefaultHttpContent(content.retainedDuplicate()));
         }
 
-        @Override
-        public void onEvent(SseEvent event) {
+        private void event(Try t, SseEvent event) {
+            if (state == State.HOLDING) {
+                boolean error;
+                boolean content;
+                try {
+                    error = retry.isError(event);
+                    content = error || retry.isContent(event);
+                } catch (RuntimeException e) {
+                    error = false; // a predicate that throws ends the hold, never the stream
+                    content = true;
+                }
+                if (error && plan(t, null)) {
+                    next(t, "upstream_error_event");
+                    return;
+                }
+                if (!content) {
+                    hold(event);
+                    return;
+                }
+                release();
+            }
+            write(event);
+        }
+
+        private void write(SseEvent event) {
             if (firstEventNanos < 0) {
                 firstEventNanos = System.nanoTime() - startNanos;
             }
@@ -388,8 +656,11 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             }
         }
 
-        @Override
-        public void onRetry(long millis) {
+        private void retryField(long millis) {
+            if (state == State.HOLDING) {
+                held.add(millis);
+                return;
+            }
             emitter.retry(millis);
             if (tapping()) {
                 try {
@@ -400,28 +671,125 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             }
         }
 
-        @Override
-        public void onEnd() {
-            if (passing) {
-                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
-            } else {
-                emitter.close();
+        /** Keeps an event before the first content; past the hold's bounds, all that is held goes out. */
+        private void hold(SseEvent event) {
+            held.add(OwnedSseEvent.copyOf(event, ctx.alloc()));
+            heldBytes += event.dataLength();
+            if (held.size() > retry.holdEvents() || heldBytes > retry.holdBytes()) {
+                release();
             }
-            finish(null, null);
         }
 
-        @Override
-        public void onError(SseException error) {
+        /** The held head and events go out, and fallback ends: from here on this upstream is the stream. */
+        private void release() {
+            cancelTimer();
+            sendHead(heldHead);
+            heldHead = null;
+            ArrayDeque<Object> out = held;
+            held = null;
+            heldBytes = 0;
+            for (Object o; (o = out.poll()) != null; ) {
+                if (o instanceof OwnedSseEvent event) {
+                    try {
+                        write(event);
+                    } finally {
+                        event.release();
+                    }
+                } else {
+                    retryField((Long) o);
+                }
+            }
+        }
+
+        private void dropHeld() {
+            heldHead = null;
+            if (held != null) {
+                for (Object o; (o = held.poll()) != null; ) {
+                    ReferenceCountUtil.release(o);
+                }
+                held = null;
+            }
+            heldBytes = 0;
+        }
+
+        private void ended(Try t) {
+            switch (state) {
+                case KEEPING -> next(t, "upstream_status");
+                case PASSING -> {
+                    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+                    finish(null, null);
+                }
+                default -> {
+                    if (state == State.HOLDING) {
+                        release(); // a stream that ended before any content is still the upstream's answer
+                    }
+                    emitter.close();
+                    finish(null, null);
+                }
+            }
+        }
+
+        private void failed(Try t, SseException error) {
             if (error instanceof SseCancelledException gone) {
                 finish(null, gone);
+            } else if (state == State.KEEPING) {
+                refusal.truncated = true; // its body was cut: no whole answer to give
+                next(t, "upstream_status");
+            } else if (retryable(error) && plan(t, null)) {
+                next(t, errorType(error));
             } else {
                 fail(error);
             }
         }
 
-        private Answer answer() {
-            return passing ? Answer.UPSTREAM_RESPONSE : headSent ? Answer.EVENT_STREAM
-                    : answeredBytes > 0 ? Answer.RELAY_ERROR : Answer.NONE;
+        /**
+         * Whether another attempt may follow {@code t}'s failure, before anything went downstream;
+         * if so, plans it on {@code t}: the same upstream after a short {@code retry-after}, else
+         * the next upstream at once.
+         */
+        private boolean plan(Try t, HttpHeaders refusalHeaders) {
+            if (state != State.CONNECTING && state != State.HOLDING || attempts.size() + 1 >= retry.maxAttempts()) {
+                return false;
+            }
+            long left = startNanos + retry.windowNanos() - System.nanoTime();
+            long wait = SseRelayRetry.retryAfterNanos(refusalHeaders);
+            if (left <= 0) {
+                return false;
+            } else if (wait >= 0 && wait <= retry.maxRetryAfterNanos() && wait < left) {
+                t.nextIndex = upstreamIndex;
+                t.nextDelayNanos = wait;
+            } else if (upstreamIndex + 1 < upstreams.size()) {
+                t.nextIndex = upstreamIndex + 1;
+                t.nextDelayNanos = 0;
+            } else {
+                return false;
+            }
+            return true;
+        }
+
+        /** Leaves {@code t} behind, for the attempt planned on it. */
+        private void next(Try t, String why) {
+            attempts.add(new Attempt(t.request.uri(), t.status, why, System.nanoTime() - t.startNanos));
+            current = null;
+            if (t.stream != null) {
+                t.stream.cancel(); // after its end, a no-op; before, the provider stops generating
+            }
+            cancelTimer();
+            dropHeld();
+            state = State.WAITING;
+            // Never from within the abandoned stream's callback: the next attempt starts on a turn of its own.
+            timer = ctx.executor().schedule(() -> {
+                if (state == State.WAITING) {
+                    attempt(t.nextIndex);
+                }
+            }, t.nextDelayNanos, TimeUnit.NANOSECONDS);
+        }
+
+        private void cancelTimer() {
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
         }
 
         private boolean tapping() {
@@ -432,54 +800,92 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             if (error instanceof SseResponseException response) {
                 upstreamStatus = response.status().code();
             }
-            if (!headSent) {
-                answerInstead(error);
-                finish(error, null);
-                return;
+            switch (state) {
+                case PASSING -> ctx.close(); // no last chunk: the client sees the upstream's answer cut, as it was
+                case HOLDING, RELAYING -> {
+                    if (state == State.HOLDING) {
+                        release();
+                    }
+                    if (firstEventNanos < 0) {
+                        firstEventNanos = System.nanoTime() - startNanos;
+                    }
+                    emitter.end("error", errorJson(error), null);
+                }
+                default -> {
+                    if (refusal != null && !refusal.truncated) {
+                        answerWithRefusal(error);
+                        return;
+                    }
+                    answerInstead(error);
+                }
             }
-            if (passing) {
-                ctx.close(); // no last chunk: the client sees the upstream's answer cut, as it was
-                finish(error, null);
-                return;
-            }
-            if (firstEventNanos < 0) {
-                firstEventNanos = System.nanoTime() - startNanos;
-            }
-            emitter.end("error", errorJson(error), null);
             finish(error, null);
         }
 
         /**
+         * Every attempt failed and an earlier one was a whole refusal: the client gets that, the
+         * last real status and body, as it would from the provider, not the relay's 502.
+         */
+        private void answerWithRefusal(SseException lastError) {
+            if (current != null) {
+                attempts.add(new Attempt(current.request.uri(), current.status, errorType(lastError),
+                        System.nanoTime() - current.startNanos));
+                current = null;
+            }
+            FullHttpResponse response = new DefaultFullHttpResponse(version, refusal.status, refusal.body);
+            refusal.body = null; // the response's now
+            response.headers().set(refusal.headers);
+            upstreamStatus = refusal.status.code();
+            answer(response, Answer.UPSTREAM_RESPONSE);
+            finish(null, null); // the provider's own answer, passed on whole
+        }
+
+        /**
          * The upstream never gave a stream's head: the client gets what a client of the provider
-         * would, so its SDK sees the status and retries as it would. A refusal is relayed with its
-         * own status, headers and body, when the decoder kept the whole body (its
-         * {@code maxErrorBody}: a larger one is not streamed through yet, and a cut body must not
-         * pass for a whole one, so it is a {@code 502} saying so); no answer at all is {@code 504}
-         * after a timeout and {@code 502} otherwise, with the error JSON of the error event.
+         * would, so its SDK sees the status and retries as it would. A refusal reported as an
+         * error (kept whole by the decoder's {@code maxErrorBody}) is relayed with its own status,
+         * headers and body; no answer at all is {@code 504} after a timeout and {@code 502}
+         * otherwise, with the error JSON of the error event.
          */
         private void answerInstead(SseException error) {
-            FullHttpResponse answer;
-            if (error instanceof SseResponseException refusal && !refusal.bodyTruncated()) {
-                answer = new DefaultFullHttpResponse(version, refusal.status(), Unpooled.wrappedBuffer(refusal.body()));
-                answer.headers().set(headers.toClient(refusal.headers()));
+            if (error instanceof SseResponseException refused && !refused.bodyTruncated()) {
+                FullHttpResponse response = new DefaultFullHttpResponse(version, refused.status(), Unpooled.wrappedBuffer(refused.body()));
+                response.headers().set(headers.toClient(refused.headers()));
+                answer(response, Answer.UPSTREAM_RESPONSE);
             } else {
-                answer = new DefaultFullHttpResponse(version, error instanceof SseTimeoutException
+                FullHttpResponse response = new DefaultFullHttpResponse(version, error instanceof SseTimeoutException
                         ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
                         Unpooled.copiedBuffer(errorJson(error), StandardCharsets.UTF_8));
-                answer.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+                response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+                answer(response, Answer.RELAY_ERROR);
             }
-            answeredBytes = answer.content().readableBytes();
-            HttpUtil.setContentLength(answer, answeredBytes);
-            answer.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE); // one answer per connection
-            ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        private void answer(FullHttpResponse response, Answer kind) {
+            answer = kind;
+            answeredBytes = response.content().readableBytes();
+            HttpUtil.setContentLength(response, answeredBytes);
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE); // one answer per connection
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         }
 
         /** The one end: the tap hears it (an upstream error, the cancel of a client gone, or a clean end), then onDone. */
         private void finish(SseException error, SseCancelledException gone) {
-            if (done) {
+            if (state == State.DONE) {
                 return;
             }
-            done = true;
+            state = State.DONE;
+            cancelTimer();
+            dropHeld();
+            if (refusal != null && refusal.body != null) {
+                refusal.body.release();
+                refusal.body = null;
+            }
+            String end = error != null ? errorType(error) : gone != null ? "client_gone" : "ok";
+            if (current != null) {
+                attempts.add(new Attempt(current.request.uri(), current.status, end, System.nanoTime() - current.startNanos));
+                current = null;
+            }
             if (tapping()) {
                 try {
                     if (error != null || gone != null) {
@@ -493,9 +899,100 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             }
             if (onDone != null) {
                 onDone.accept(new Outcome(peer, method, uri, upstreamStatus, emitter.events(), emitter.bytes() + answeredBytes,
-                        firstEventNanos, System.nanoTime() - startNanos, error, gone != null, tap, tapFailure, answer()));
+                        firstEventNanos, System.nanoTime() - startNanos, error, gone != null, tap, tapFailure, answer, attempts));
             }
         }
+
+        /** One upstream attempt; its callbacks count while it is the leg's {@link #current}. */
+        private final class Try implements SseResponseListener {
+            final SseRequest request;
+            final long startNanos = System.nanoTime();
+            SseStream stream;
+            int status;
+            /** The attempt planned to follow this one: its upstream, and the wait before it. */
+            int nextIndex;
+            long nextDelayNanos;
+
+            Try(SseRequest request) {
+                this.request = request;
+            }
+
+            @Override
+            public void onOpen(HttpResponseStatus status, HttpHeaders headers) {
+                if (current == this) {
+                    opened(this, status, headers);
+                }
+            }
+
+            @Override
+            public void onOtherResponse(HttpResponseStatus status, HttpHeaders headers) {
+                if (current == this) {
+                    refused(this, status, headers);
+                }
+            }
+
+            @Override
+            public void onBody(ByteBuf content) {
+                if (current == this) {
+                    body(this, content);
+                }
+            }
+
+            @Override
+            public void onEvent(SseEvent event) {
+                if (current == this) {
+                    event(this, event);
+                }
+            }
+
+            @Override
+            public void onRetry(long millis) {
+                if (current == this) {
+                    retryField(millis);
+                }
+            }
+
+            @Override
+            public void onEnd() {
+                if (current == this) {
+                    ended(this);
+                }
+            }
+
+            @Override
+            public void onError(SseException error) {
+                if (current == this) {
+                    failed(this, error);
+                }
+            }
+        }
+    }
+
+    /** Where a {@link Leg} stands; see its state diagram. */
+    private enum State { CONNECTING, KEEPING, WAITING, HOLDING, RELAYING, PASSING, DONE }
+
+    /** A refusal kept while another attempt is made: status, headers (by the policy) and body, up to {@link #MAX_KEPT_BODY}. */
+    private static final class Refusal {
+        final HttpResponseStatus status;
+        final HttpHeaders headers;
+        ByteBuf body;
+        boolean truncated;
+
+        Refusal(HttpResponseStatus status, HttpHeaders headers, ByteBuf body) {
+            this.status = status;
+            this.headers = headers;
+            this.body = body;
+        }
+    }
+
+    /**
+     * Whether a failure before the head leaves the upstream worth another attempt: no answer
+     * (connect, timeout), or a cut or garbled one. Not a refusal of the stream's content type or an
+     * oversize event: those would come again.
+     */
+    private static boolean retryable(SseException error) {
+        return error instanceof SseConnectException || error instanceof SseTimeoutException
+                || error instanceof SseClosedEarlyException || error instanceof SseMalformedResponseException;
     }
 
     private static FullHttpRequest withoutBody(HttpRequest request) {
@@ -512,6 +1009,8 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private Function<FullHttpRequest, SseHandler> tap;
         private boolean consolidateFlushes = true;
         private SseHeaderPolicy headers = SseHeaderPolicy.DEFAULT;
+        private final List<Function<FullHttpRequest, SseRequest>> fallbacks = new ArrayList<>();
+        private SseRelayRetry retry = SseRelayRetry.DEFAULT;
 
         private Builder(SseClient client, Function<FullHttpRequest, SseRequest> upstream) {
             this.client = Objects.requireNonNull(client, "client");
@@ -560,6 +1059,23 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
          */
         public Builder headerPolicy(SseHeaderPolicy policy) {
             this.headers = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Adds an upstream to fall back to, after {@code upstream} and the fallbacks added before
+         * it, when an attempt fails before the first content ({@link SseRelayRetry}). Mapped as
+         * {@code upstream} is, for every request, when its stream opens; the client's headers go
+         * under its own in the same way.
+         */
+        public Builder fallback(Function<FullHttpRequest, SseRequest> next) {
+            this.fallbacks.add(Objects.requireNonNull(next, "next"));
+            return this;
+        }
+
+        /** When to try again before the first token, and what to hold meanwhile (default {@link SseRelayRetry#DEFAULT}). */
+        public Builder retry(SseRelayRetry policy) {
+            this.retry = Objects.requireNonNull(policy, "policy");
             return this;
         }
 
