@@ -2,8 +2,10 @@ package io.sluice.cli;
 
 import io.sluice.llm.LlmMessage;
 import io.sluice.llm.MessageCollector;
+import io.sluice.llm.StreamStart;
 import io.sluice.netty.SseRequestAuthenticator;
 import io.sluice.netty.SseRelay;
+import io.sluice.netty.SseRelayRetry;
 import io.sluice.netty.SseRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,12 +21,14 @@ import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 /**
  * {@code sluice relay}: a runnable gateway. Every request it receives opens the upstream stream
@@ -49,8 +53,24 @@ final class RelayCommand implements Callable<Integer> {
 
     @Option(names = "--upstream", paramLabel = "URL", required = true,
             description = "The upstream's base URL (http or https): each request goes there with its method, body, "
-                    + "headers, and its path and query under the URL's path (https://api.anthropic.com fronts /v1/messages).")
-    private String upstream;
+                    + "headers, and its path and query under the URL's path (https://api.anthropic.com fronts /v1/messages). "
+                    + "Repeat it for fallbacks, tried in order when one fails before the first token.")
+    private List<String> upstreams = new ArrayList<>();
+
+    @Option(names = "--attempts", paramLabel = "N", defaultValue = "3",
+            description = "Upstream attempts in all, before the first token: a retryable refusal (408, 409, 429, 5xx), no answer, "
+                    + "or an error event before the first content moves to the next --upstream, or retries one whose "
+                    + "retry-after is short; 1 for none (default: ${DEFAULT-VALUE}).")
+    private int attempts;
+
+    @Option(names = "--max-retry-after", paramLabel = "SECONDS", defaultValue = "2",
+            description = "The longest retry-after waited out to retry the same upstream; longer moves on (default: ${DEFAULT-VALUE}).")
+    private double maxRetryAfter;
+
+    @Option(names = "--fallback-window", paramLabel = "SECONDS", defaultValue = "10",
+            description = "How long after a request the relay may still fall back; a stream that may is held until its first "
+                    + "token, and no longer than this (default: ${DEFAULT-VALUE}).")
+    private double fallbackWindow;
 
     @Option(names = "--drop-client-credentials",
             description = "Do not send the clients' authorization, x-api-key and x-goog-api-key headers upstream "
@@ -121,8 +141,12 @@ final class RelayCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new InputException("not a port in " + listen);
         }
-        if (heartbeat < 0 || idleTimeout < 0 || firstByteTimeout < 0) {
-            throw new InputException("--heartbeat, --idle-timeout and --first-byte-timeout must not be negative");
+        if (heartbeat < 0 || idleTimeout < 0 || firstByteTimeout < 0 || maxRetryAfter < 0 || fallbackWindow < 0) {
+            throw new InputException("--heartbeat, --idle-timeout, --first-byte-timeout, --max-retry-after and "
+                    + "--fallback-window must not be negative");
+        }
+        if (attempts < 1) {
+            throw new InputException("--attempts must be at least 1: " + attempts);
         }
         if (path != null && !path.startsWith("/")) {
             throw new InputException("--path must start with /: " + path);
@@ -130,13 +154,17 @@ final class RelayCommand implements Callable<Integer> {
         if (files != null && !Files.isDirectory(files)) {
             throw new InputException("not a folder: " + files);
         }
-        SseRequest request = GetCommand.withHeaders(GetCommand.getRequest(upstream), headers);
+        List<SseRequest> requests = new ArrayList<>(upstreams.size());
+        for (String upstream : upstreams) {
+            requests.add(GetCommand.withHeaders(GetCommand.getRequest(upstream), headers));
+        }
+        SseRelayRetry retry = retryPolicy(attempts, GetCommand.seconds(maxRetryAfter), GetCommand.seconds(fallbackWindow));
         PrintWriter log = new PrintWriter(new OutputStreamWriter(sluice.stdout(), StandardCharsets.UTF_8), true);
         SseRequestAuthenticator authenticator = RelayCredentials.authenticator(requiredHeaders, tokenFile, (client, refused) ->
                 log.println(refusedLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), client, refused.method().name(), refused.uri())));
         RelayServer server;
         try {
-            server = RelayServer.start(new RelayServer.Options(host, port, request, path, files,
+            server = RelayServer.start(new RelayServer.Options(host, port, requests, retry, path, files,
                     GetCommand.seconds(heartbeat), GetCommand.seconds(idleTimeout),
                     GetCommand.seconds(firstByteTimeout), insecure, maxBody, message, dropClientCredentials),
                     door.guard(), warning -> err.println("sluice relay: " + warning),
@@ -145,7 +173,8 @@ final class RelayCommand implements Callable<Integer> {
             throw new InputException("cannot serve " + files + ": " + e.getCause().getMessage(), e);
         }
         err.println(String.format(Locale.ROOT, "sluice relay: listening on http://%s:%d/, relaying to %s%s; Ctrl-C stops",
-                host.indexOf(':') >= 0 ? "[" + host + "]" : host, server.port(), request.uri(),
+                host.indexOf(':') >= 0 ? "[" + host + "]" : host, server.port(),
+                requests.stream().map(r -> r.uri().toString()).collect(Collectors.joining(", then ")),
                 files == null ? "" : ", files from " + files));
         err.flush();
         CommandServer.runUntilStopped(server, "sluice-relay", () -> { });
@@ -153,20 +182,35 @@ final class RelayCommand implements Callable<Integer> {
     }
 
     /**
+     * The relay's retries, LLM-aware: a stream is held past {@code message_start}, pings and
+     * role-only chunks, until its first token, thinking included ({@link StreamStart}).
+     */
+    static SseRelayRetry retryPolicy(int attempts, Duration maxRetryAfter, Duration window) {
+        return SseRelayRetry.builder()
+                .maxAttempts(attempts)
+                .maxRetryAfter(maxRetryAfter)
+                .window(window)
+                .content(StreamStart::isContent)
+                .error(StreamStart::isError)
+                .build();
+    }
+
+    /**
      * One stream's access log line: time, client, request, then {@code key=value} fields
      * ({@code upstream} status, 0 if none answered; {@code events} and {@code bytes} written
      * downstream; {@code first_event_ms}, -1 if none; {@code total_ms}; {@code end}: ok,
      * client_gone, or the error event's type; {@code answer}: event_stream, upstream_response (the
-     * upstream's own, passed on as it came), relay_error (the relay's 502 or 504) or none), so it
+     * upstream's own, passed on as it came), relay_error (the relay's 502 or 504) or none;
+     * {@code attempts}: upstream attempts, more than 1 when it retried or fell back), so it
      * greps and splits without a parser. An LLM
      * stream adds its final message's {@code provider}, {@code stop} reason and token counts
      * ({@code -} where the stream did not say).
      */
     static String accessLogLine(Instant at, SseRelay.Outcome o) {
-        String line = String.format(Locale.ROOT, "%s %s %s %s upstream=%d events=%d bytes=%d first_event_ms=%s total_ms=%.1f end=%s answer=%s",
+        String line = String.format(Locale.ROOT, "%s %s %s %s upstream=%d events=%d bytes=%d first_event_ms=%s total_ms=%.1f end=%s answer=%s attempts=%d",
                 at, address(o), o.method(), o.uri().replace(' ', '+'), o.upstreamStatus(), o.events(), o.bytes(),
                 o.firstEventNanos() < 0 ? "-1" : String.format(Locale.ROOT, "%.1f", o.firstEventNanos() / 1e6),
-                o.totalNanos() / 1e6, o.end(), o.answer().name().toLowerCase(Locale.ROOT));
+                o.totalNanos() / 1e6, o.end(), o.answer().name().toLowerCase(Locale.ROOT), o.attempts().size());
         if (o.tap() instanceof MessageCollector collector && collector.message().provider() != null) {
             LlmMessage m = collector.message();
             line += " provider=" + m.provider().id() + " stop=" + orDash(m.stopReason()) + " input_tokens="

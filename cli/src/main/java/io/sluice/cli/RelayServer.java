@@ -13,6 +13,7 @@ import io.sluice.netty.SseRequestAuthenticator;
 import io.sluice.netty.SseClient;
 import io.sluice.netty.SseHeaderPolicy;
 import io.sluice.netty.SseRelay;
+import io.sluice.netty.SseRelayRetry;
 import io.sluice.netty.SseRequest;
 import io.sluice.netty.SseRequestGuard;
 
@@ -37,9 +38,11 @@ final class RelayServer extends CommandServer {
     /**
      * What to relay where.
      *
-     * @param upstream the base of every relayed stream's request: the downstream's path and query go
-     *     under its URI, its method and body replace the configured ones, and the client's headers
-     *     (all but hop-by-hop ones) go under the configured ones
+     * @param upstreams the bases of every relayed stream's request, the first tried first and the
+     *     others in order as fallbacks: the downstream's path and query go under each URI, its
+     *     method and body replace the configured ones, and the client's headers (all but hop-by-hop
+     *     ones) go under the configured ones
+     * @param retry when to try again before the first token, and what to hold meanwhile
      * @param path the one request path relayed; null for every path
      * @param files a folder served for GETs that name a file in it; null for none
      * @param maxBody the largest request body read, in bytes; a larger one is answered 413
@@ -48,9 +51,22 @@ final class RelayServer extends CommandServer {
      * @param dropClientCredentials the clients' {@code authorization}, {@code x-api-key} and
      *     {@code x-goog-api-key} stay here: the relay supplies the upstream's own
      */
-    record Options(String host, int port, SseRequest upstream, String path, Path files, Duration heartbeat, Duration idleTimeout,
-                   Duration firstByteTimeout,
+    record Options(String host, int port, List<SseRequest> upstreams, SseRelayRetry retry, String path, Path files,
+                   Duration heartbeat, Duration idleTimeout, Duration firstByteTimeout,
                    boolean insecure, int maxBody, boolean collectMessages, boolean dropClientCredentials) {
+        Options {
+            upstreams = List.copyOf(upstreams);
+            if (upstreams.isEmpty()) {
+                throw new IllegalArgumentException("no upstream");
+            }
+        }
+
+        /** One upstream, with the default retries: what most relays and tests want. */
+        Options(String host, int port, SseRequest upstream, String path, Path files, Duration heartbeat, Duration idleTimeout,
+                Duration firstByteTimeout, boolean insecure, int maxBody, boolean collectMessages, boolean dropClientCredentials) {
+            this(host, port, List.of(upstream), SseRelayRetry.DEFAULT, path, files, heartbeat, idleTimeout, firstByteTimeout,
+                    insecure, maxBody, collectMessages, dropClientCredentials);
+        }
     }
 
     private SseClient client;
@@ -92,10 +108,14 @@ final class RelayServer extends CommandServer {
             if (options.dropClientCredentials()) {
                 dropped.addAll(SseHeaderPolicy.CREDENTIALS);
             }
-            SseRelay.Builder relay = SseRelay.builder(s.client, request -> upstreamFor(options.upstream(), request))
+            SseRelay.Builder relay = SseRelay.builder(s.client, request -> upstreamFor(options.upstreams().get(0), request))
+                    .retry(options.retry())
                     .headerPolicy(SseHeaderPolicy.DEFAULT.dropping(dropped))
                     .heartbeat(options.heartbeat())
                     .onDone(accessLog);
+            for (SseRequest fallback : options.upstreams().subList(1, options.upstreams().size())) {
+                relay.fallback(request -> upstreamFor(fallback, request));
+            }
             if (options.collectMessages()) {
                 // JSON-decodes every event on the event loop, after it is written downstream: a
                 // cost the access log's stop reason and token counts are worth in a command for

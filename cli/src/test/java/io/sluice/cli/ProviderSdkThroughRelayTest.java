@@ -27,6 +27,8 @@ import com.openai.models.responses.ResponseOutputItem;
 import com.openai.models.responses.ResponseOutputMessage;
 import com.openai.models.responses.ResponseStreamEvent;
 import io.sluice.core.testing.JsonTree;
+import io.sluice.netty.SseRelay;
+import io.sluice.netty.SseRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -39,6 +41,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +54,8 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -389,6 +396,89 @@ class ProviderSdkThroughRelayTest {
         assertHeader("7", e.headers().values("retry-after"), "retry-after");
         assertHeader("req_123", e.headers().values("request-id"), "request-id");
         assertEquals(entry("type", "rate_limit_error", "message", "Rate limited"), anthropicError(e));
+    }
+
+    // ---- Fallback before the first token (issue 15, item 5)
+
+    /** {@code sluice relay} with the CLI's own retry policy in front of {@code bases}, in order; each stream's outcome goes to {@code outcomes}. */
+    private int relayInFrontOf(List<String> bases, BlockingQueue<SseRelay.Outcome> outcomes) {
+        List<SseRequest> upstreams = bases.stream().map(GetCommand::getRequest).toList();
+        RelayServer relay = RelayServer.start(new RelayServer.Options("127.0.0.1", 0, upstreams,
+                RelayCommand.retryPolicy(3, Duration.ofSeconds(2), Duration.ofSeconds(10)), null, null,
+                Duration.ZERO, Duration.ZERO, Duration.ZERO, false, 1 << 20, false, false), outcomes::add);
+        opened.push(relay);
+        return relay.port();
+    }
+
+    private String served(Path recording) throws IOException {
+        return "http://127.0.0.1:" + serve(recording).port();
+    }
+
+    /** A stream that breaks as Anthropic's do when overloaded after accepting: message_start, a ping, then the error. */
+    private static Path overloadedAfterMessageStart(Path dir) throws IOException {
+        String messageStart = Files.readString(SAMPLES.resolve("anthropic-text.sse")).split("\n\n", 2)[0];
+        Path file = dir.resolve("overloaded-early.sse");
+        Files.writeString(file, messageStart + "\n\nevent: ping\ndata: {\"type\": \"ping\"}\n\n"
+                + "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n");
+        return file;
+    }
+
+    /** A port nothing listens on: connecting is refused. */
+    private static String refusingPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return "http://127.0.0.1:" + s.getLocalPort();
+        }
+    }
+
+    static Stream<String> firstUpstreamFailures() {
+        return Stream.of("529", "refused", "overloaded_error after message_start");
+    }
+
+    @ParameterizedTest
+    @MethodSource("firstUpstreamFailures")
+    void whenTheFirstUpstreamFailsBeforeTheFirstTokenTheSdkGetsTheNextOnesMessageAndNothingOfTheFirst(String failure,
+            @TempDir Path dir) throws Exception {
+        String a = switch (failure) {
+            case "529" -> served(refusal(dir, "HTTP/1.1 529 Overloaded", "req_529",
+                    "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"));
+            case "refused" -> refusingPort();
+            default -> served(overloadedAfterMessageStart(dir));
+        };
+        BlockingQueue<SseRelay.Outcome> outcomes = new LinkedBlockingQueue<>();
+        AnthropicClient client = anthropic(relayInFrontOf(List.of(a, served(SAMPLES.resolve("anthropic-text.sse"))), outcomes));
+        StringBuilder text = new StringBuilder();
+
+        Message message = anthropicMessage(client, MessageAccumulator.create(), text);
+
+        assertEquals(expectedFinal("anthropic-text.sse"), projected(message), "B's message, whole and alone");
+        assertEquals(expectedText("anthropic-text.sse"), text.toString(), "no text of A's");
+        SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
+        assertEquals(2, outcome.attempts().size(), outcome::toString);
+        assertEquals(switch (failure) {
+            case "529" -> "upstream_status";
+            case "refused" -> "upstream_unreachable";
+            default -> "upstream_error_event";
+        }, outcome.attempts().get(0).end());
+        assertEquals("ok", outcome.attempts().get(1).end());
+    }
+
+    @Test
+    void aCutAfterContentReachesTheSdkAsTheStreamsErrorAndTheNextUpstreamIsNeverCalled() throws Exception {
+        try (ServerSocket b = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+            BlockingQueue<SseRelay.Outcome> outcomes = new LinkedBlockingQueue<>();
+            AnthropicClient client = anthropic(relayInFrontOf(List.of(served(SAMPLES.resolve("anthropic-truncated.sse")),
+                    "http://127.0.0.1:" + b.getLocalPort()), outcomes));
+            StringBuilder text = new StringBuilder();
+
+            SseException e = assertThrows(SseException.class, () -> anthropicMessage(client, MessageAccumulator.create(), text));
+
+            assertEquals("upstream_closed_early", ((Map<?, ?>) anthropicError(e)).get("type"), () -> anthropicJson(e.body()));
+            assertEquals(expectedText("anthropic-truncated.sse"), text.toString());
+            SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
+            assertEquals(1, outcome.attempts().size(), outcome::toString);
+            b.setSoTimeout(200);
+            assertThrows(SocketTimeoutException.class, b::accept, "once content went out, B is never called");
+        }
     }
 
     // ---- OpenAI Chat Completions

@@ -3,7 +3,16 @@ package io.sluice.cli;
 import io.sluice.core.testing.JsonTree;
 import io.sluice.llm.LlmMessage;
 import io.sluice.llm.MessageCollector;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import io.sluice.netty.SseClient;
 import io.sluice.netty.SseRelay;
+import io.sluice.netty.SseRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -266,17 +275,24 @@ class RelayTest {
     }
 
     @Test
-    void theRelayProcessLogsALinePerStreamAndStopsOnASignal(@TempDir Path dir) throws Exception {
+    void theRelayProcessFallsBackLogsALinePerStreamAndStopsOnASignal(@TempDir Path dir) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path out = dir.resolve("stdout");
         Path err = dir.resolve("stderr");
+        int refusing;
+        try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            refusing = closed.getLocalPort();
+        }
         try (ReplayServer upstream = serve("openai-chat-tools.pcap")) {
+            // The first upstream refuses connections: the stream falls back to the second, and the log says so.
             Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Sluice.class.getName(),
-                    "relay", "--listen", "127.0.0.1:0", "--upstream", "http://127.0.0.1:" + upstream.port() + "/v1/chat/completions",
+                    "relay", "--listen", "127.0.0.1:0", "--upstream", "http://127.0.0.1:" + refusing + "/v1/chat/completions",
+                    "--upstream", "http://127.0.0.1:" + upstream.port() + "/v1/chat/completions",
                     "-H", "authorization: Bearer test")
                     .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             try {
-                Matcher port = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)/, relaying to http://127").matcher("");
+                Matcher port = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)/, relaying to http://127\\.0\\.0\\.1:"
+                        + refusing + "/v1/chat/completions, then http://127").matcher("");
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 while (!port.reset(Files.readString(err)).find()) {
                     assertTrue(process.isAlive() && System.nanoTime() < deadline, () -> "no announcement: " + read(err));
@@ -286,7 +302,7 @@ class RelayTest {
                 assertEquals(39, events(response.body()).size());
                 Pattern line = Pattern.compile("\\S+Z 127\\.0\\.0\\.1:\\d+ POST /chat upstream=200 events=39 bytes="
                         + response.body().getBytes(StandardCharsets.UTF_8).length + " first_event_ms=\\d+\\.\\d total_ms=\\d+\\.\\d end=ok"
-                        + " answer=event_stream provider=openai-chat stop=tool_calls input_tokens=131 output_tokens=58");
+                        + " answer=event_stream attempts=2 provider=openai-chat stop=tool_calls input_tokens=131 output_tokens=58");
                 while (Files.readAllLines(out).isEmpty()) {
                     assertTrue(System.nanoTime() < deadline, "no access log line");
                     Thread.sleep(20);
@@ -305,12 +321,23 @@ class RelayTest {
     }
 
     @Test
-    void theAccessLogLineNamesEveryFigure() {
-        SseRelay.Outcome outcome = new SseRelay.Outcome(new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000),
-                "GET", "/a b", 529, 1, 321, -1, 2_500_000, null, true, null, null, SseRelay.Answer.UPSTREAM_RESPONSE);
-        assertEquals("2026-11-22T03:00:00Z 127.0.0.1:40000 GET /a+b upstream=529 events=1 bytes=321 first_event_ms=-1 "
-                + "total_ms=2.5 end=client_gone answer=upstream_response",
-                RelayCommand.accessLogLine(Instant.parse("2026-11-22T03:00:00Z"), outcome));
+    void theAccessLogLineNamesEveryFigure() throws Exception {
+        // A real outcome: a relay whose client runs on another loop group answers 502 relay_failed at once.
+        EventLoopGroup elsewhere = new NioEventLoopGroup(1);
+        try (SseClient client = SseClient.builder().eventLoopGroup(elsewhere, NioSocketChannel.class).build()) {
+            BlockingQueue<SseRelay.Outcome> done = new LinkedBlockingQueue<>();
+            EmbeddedChannel ch = new EmbeddedChannel(
+                    SseRelay.builder(client, request -> SseRequest.get(URI.create("http://127.0.0.1:9/"))).onDone(done::add).build());
+            ch.writeInbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/v1/messages?beta=true"));
+            SseRelay.Outcome outcome = done.poll(10, TimeUnit.SECONDS);
+            ch.finishAndReleaseAll();
+            assertTrue(Pattern.matches("2026-11-22T03:00:00Z embedded GET /v1/messages\\?beta=true upstream=0 events=0 bytes=\\d+ first_event_ms=-1 "
+                            + "total_ms=\\d+\\.\\d end=relay_failed answer=relay_error attempts=1",
+                    RelayCommand.accessLogLine(Instant.parse("2026-11-22T03:00:00Z"), outcome)),
+                    RelayCommand.accessLogLine(Instant.parse("2026-11-22T03:00:00Z"), outcome));
+        } finally {
+            elsewhere.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 
     @Test

@@ -12,8 +12,8 @@ import io.sluice.core.SseEvent;
  * stop reason, the end. Thinking counts, so a reasoning model's stream is not held longer than a
  * plain one. Not content: the message's start ({@code message_start}, {@code response.created},
  * OpenAI's role-only first chunk), pings, usage, and the opening of a text or thinking block that
- * has no text yet. An event whose data is not what the provider sends counts as content: it is not
- * this class's to hold back.
+ * has no text yet. An event whose data is not what the provider sends, and an event no provider
+ * sends (a plain stream's), count as content: they are not this class's to hold back.
  *
  * <p>Each event is decoded on its own, its provider told by {@link ProviderDetector}, so the
  * methods are static and hold no state; they allocate, and are meant for a stream's first events only.
@@ -37,15 +37,18 @@ public final class StreamStart {
 
     private static int verdict(SseEvent event) {
         int[] verdict = {0};
-        DeltaDecoder.create(delta -> verdict[0] |= switch (delta.kind()) {
+        DeltaDecoder decoder = DeltaDecoder.create(delta -> verdict[0] |= switch (delta.kind()) {
             case TEXT, THINKING -> delta.textLength() > 0 ? CONTENT : 0;
             case BLOCK_START -> delta.blockType() == BlockType.TOOL_USE ? CONTENT : 0;
             case SIGNATURE, TOOL_INPUT, BLOCK_STOP, STOP_REASON, DONE, MALFORMED -> CONTENT;
             case ERROR -> ERROR;
             case MESSAGE_START, USAGE, PING, OTHER -> 0;
-        }).onEvent(event);
-        if ("response.failed".equals(event.type())) {
+        });
+        decoder.onEvent(event);
+        if ("error".equals(event.type()) || "response.failed".equals(event.type())) {
             verdict[0] |= ERROR;
+        } else if (decoder.provider() == null && verdict[0] == 0) {
+            verdict[0] = CONTENT; // no provider's: a plain stream's event is its content, never held for one
         }
         return verdict[0];
     }

@@ -80,6 +80,12 @@ class StreamStartTest {
     }
 
     @Test
+    void aPlainStreamsEventsAreContentAndItsErrorEventAnError() {
+        assertEquals("C", verdicts("data: hello\n\n"));
+        assertEquals("E", verdicts("event: error\ndata: oops\n\n"));
+    }
+
+    @Test
     void pingsAreHeldAndTheEndIsContentForNothingIsLeftToFallBackFor() {
         assertEquals(".C", verdicts("event: ping\ndata: {\"type\":\"ping\"}\n\ndata: [DONE]\n\n"));
     }

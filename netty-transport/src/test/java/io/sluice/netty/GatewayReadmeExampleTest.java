@@ -8,6 +8,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -47,6 +49,7 @@ class GatewayReadmeExampleTest {
             LoopbackServer.write(ch, recorded).addListener(f -> ch.close());
         })) {
             URI provider = providerServer.uri("/v1/messages");
+            URI otherRegion = providerServer.uri("/other-region/v1/messages");
             String apiKey = "sk-test";
             Queue<String> accessLog = new ConcurrentLinkedQueue<>();
             // readme:relay
@@ -54,11 +57,13 @@ class GatewayReadmeExampleTest {
                     .eventLoopGroup(group, NioSocketChannel.class) // the server's group: both ends of a stream on one loop
                     .idleTimeout(Duration.ofSeconds(60))
                     .build();
-            SseRelay relay = SseRelay.builder(upstream, request -> SseRequest
-                            .post(provider, ByteBufUtil.getBytes(request.content())) // the browser's JSON, as sent
-                            .withHeader("content-type", "application/json")
-                            .withHeader("x-api-key", apiKey) // the key stays on the server
-                            .withHeader("anthropic-version", "2023-06-01"))
+            Function<URI, Function<FullHttpRequest, SseRequest>> anthropicAt = url -> request -> SseRequest
+                    .post(url, ByteBufUtil.getBytes(request.content())) // the browser's JSON, as sent
+                    .withHeader("content-type", "application/json")
+                    .withHeader("x-api-key", apiKey) // the key stays on the server
+                    .withHeader("anthropic-version", "2023-06-01");
+            SseRelay relay = SseRelay.builder(upstream, anthropicAt.apply(provider))
+                    .fallback(anthropicAt.apply(otherRegion)) // when the first fails before its first token
                     .heartbeat(Duration.ofSeconds(15))
                     .onDone(o -> accessLog.add(o.method() + " " + o.uri() + " upstream=" + o.upstreamStatus()
                             + " events=" + o.events() + " end=" + o.end()))
