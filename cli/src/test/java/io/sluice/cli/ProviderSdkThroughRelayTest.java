@@ -513,6 +513,32 @@ class ProviderSdkThroughRelayTest {
         assertEquals(expectedFinal(sample), projected(chatCompletion(client)));
     }
 
+    static Stream<String> firstOpenAiUpstreamFailures() {
+        return Stream.of("503", "error chunk first");
+    }
+
+    @ParameterizedTest
+    @MethodSource("firstOpenAiUpstreamFailures")
+    void whenTheFirstUpstreamFailsBeforeTheFirstTokenTheOpenAiSdkGetsTheNextOnesCompletion(String failure,
+            @TempDir Path dir) throws Exception {
+        String a;
+        if (failure.equals("503")) {
+            a = served(refusal(dir, "HTTP/1.1 503 Service Unavailable", "req_503",
+                    "{\"error\":{\"message\":\"The engine is currently overloaded\",\"type\":\"server_error\",\"param\":null,\"code\":null}}"));
+        } else {
+            Path early = dir.resolve("error-first.sse");
+            Files.writeString(early, "data: {\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\"}}\n\n");
+            a = served(early);
+        }
+        BlockingQueue<SseRelay.Outcome> outcomes = new LinkedBlockingQueue<>();
+        OpenAIClient client = openAi(relayInFrontOf(List.of(a, served(SAMPLES.resolve("openai-chat-text.sse"))),
+                outcomes));
+
+        assertEquals(expectedFinal("openai-chat-text.sse"), projected(chatCompletion(client)));
+        assertEquals(List.of(failure.equals("503") ? "upstream_status" : "upstream_error_event", "ok"),
+                outcomes.poll(10, TimeUnit.SECONDS).attempts().stream().map(SseRelay.Attempt::end).toList());
+    }
+
     @Test
     void anUpstream429SurfacesAsTheOpenAiSdksRateLimitExceptionWithRetryAfterAndRequestId(@TempDir Path dir)
             throws Exception {
