@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -30,11 +31,14 @@ import java.util.function.Consumer;
  * by one (no flush coalescing: it was not measured, so each event reaches the socket at once).
  *
  * <p>The body is chunked ({@code transfer-encoding: chunked}) rather than close-delimited, so a
- * client tells an {@link #end ended} stream (the last chunk) from a dropped one. An HTTP/1.0
- * request is the exception: such a client cannot read chunks (RFC 9112 section 7.1: no
- * transfer coding unless the request says HTTP/1.1), so it gets an {@code HTTP/1.0} head with
- * neither {@code transfer-encoding} nor {@code content-length}, the body raw, ended by closing
- * the connection; it tells an end from a drop only by an end sentinel the application writes.
+ * client tells an {@link #end ended} stream (the last chunk) from a dropped one, and the
+ * connection stays open for the client's next request (HTTP/1.1 keep-alive) unless the request
+ * said {@code connection: close}. An HTTP/1.0 request is the exception: such a client cannot read
+ * chunks (RFC 9112 section 7.1: no transfer coding unless the request says HTTP/1.1), so it gets
+ * an {@code HTTP/1.0} head with neither {@code transfer-encoding} nor {@code content-length}, the
+ * body raw, ended by closing the connection; it tells an end from a drop only by an end sentinel
+ * the application writes. Over HTTP/2 the body is the stream's DATA frames and its end the
+ * stream's end.
  *
  * <p>Any thread may call any method: calls from elsewhere hop to the channel's event loop, in
  * order.
@@ -55,6 +59,10 @@ public final class SseEmitter {
     private final String uri;
     private final long heartbeatNanos;
     private final boolean closeDelimited;
+    /** The connection outlives the stream: ended cleanly, it takes the client's next request. */
+    private final boolean keepAlive;
+    /** Told, on the event loop, when a kept-alive connection's stream has ended cleanly. */
+    private final Runnable onEnded;
     // Event-loop state below.
     private boolean ended;
     private long events;
@@ -66,7 +74,7 @@ public final class SseEmitter {
     private ScheduledFuture<?> heartbeat;
     private volatile Consumer<Boolean> writabilityListener;
 
-    SseEmitter(ChannelHandlerContext ctx, HttpRequest request, long heartbeatNanos) {
+    SseEmitter(ChannelHandlerContext ctx, HttpRequest request, long heartbeatNanos, Runnable onEnded) {
         this.ctx = ctx;
         this.channel = ctx.channel();
         this.lastEventId = request.headers().get("last-event-id");
@@ -74,6 +82,13 @@ public final class SseEmitter {
         this.uri = request.uri();
         this.heartbeatNanos = heartbeatNanos;
         this.closeDelimited = HttpVersion.HTTP_1_0.equals(request.protocolVersion());
+        this.keepAlive = !closeDelimited && HttpUtil.isKeepAlive(request);
+        this.onEnded = onEnded;
+    }
+
+    /** Whether the connection outlives this stream (HTTP/1.1 keep-alive, or an HTTP/2 stream): false when the stream's end closes it. */
+    boolean keepAlive() {
+        return keepAlive;
     }
 
     void start() {
@@ -93,10 +108,12 @@ public final class SseEmitter {
         }
         head.headers()
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
-                .set("x-accel-buffering", "no")
-                // The stream's end closes the connection (one stream per connection): said up
-                // front, so no client pools it and sends its next request into the close.
-                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                .set("x-accel-buffering", "no");
+        if (!keepAlive) {
+            // The stream's end closes the connection: said up front, so no client pools it and
+            // sends its next request into the close.
+            head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
         ctx.writeAndFlush(head);
         if (heartbeatNanos > 0) {
             heartbeat = ctx.executor().scheduleAtFixedRate(this::heartbeatDue, heartbeatNanos, heartbeatNanos, TimeUnit.NANOSECONDS);
@@ -161,8 +178,10 @@ public final class SseEmitter {
     }
 
     /**
-     * Writes a last event (an end sentinel such as {@code data: [DONE]}), ends the chunked body (for
-     * an HTTP/1.0 client the close alone ends it) and closes the connection. The future completes when the sentinel is written.
+     * Writes a last event (an end sentinel such as {@code data: [DONE]}) and ends the chunked body;
+     * the connection then takes the client's next request, or is closed when it is not kept alive
+     * (for an HTTP/1.0 client the close alone ends the body). The future completes when the
+     * sentinel is written.
      */
     public ChannelFuture end(String type, CharSequence data, String id) {
         return submit(out -> writeEvent(out, type, data, id), true, true);
@@ -185,7 +204,7 @@ public final class SseEmitter {
         return bytes;
     }
 
-    /** Ends the body and closes without a sentinel. */
+    /** Ends the body without a sentinel; the connection is kept alive or closed as by {@link #end}. */
     public ChannelFuture close() {
         return submit(null, false, true);
     }
@@ -234,7 +253,12 @@ public final class SseEmitter {
         if (last) {
             ended = true;
             stopHeartbeat();
-            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+            ChannelFuture lastWritten = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            if (keepAlive) {
+                onEnded.run();
+            } else {
+                lastWritten.addListener(ChannelFutureListener.CLOSE);
+            }
         }
     }
 

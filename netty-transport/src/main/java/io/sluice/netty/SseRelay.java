@@ -2,6 +2,7 @@ package io.sluice.netty;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -67,7 +68,8 @@ import java.util.function.Function;
  * would see from the provider: a stream's head carries the upstream's headers under the relay's
  * framing ({@link SseHeaderPolicy}); a refusal is relayed with its own status, headers and body;
  * no answer at all is a {@code 502}, or a {@code 504} after a timeout, with the error JSON as body.
- * One stream per connection, as {@link SseResponder}.
+ * One stream at a time per connection, as {@link SseResponder}: a connection kept alive takes its
+ * next request when a stream's answer has ended whole, and over HTTP/2 each stream is its own.
  *
  * <p>Before the first token it may try again ({@link SseRelayRetry}): a refused, unreachable or
  * failing upstream is left for another attempt, at the same upstream after a short
@@ -305,9 +307,9 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(badRequest).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        Leg leg = new Leg(System.nanoTime(), (HttpRequest) msg);
+        Leg leg = new Leg(System.nanoTime(), (HttpRequest) msg, ctx.name());
         ctx.pipeline().replace(this, "sse-relay-leg", leg);
-        if (consolidateFlushes) {
+        if (consolidateFlushes && ctx.pipeline().get("sse-relay-flush") == null) {
             // The events of one upstream read arrive in one event-loop turn; flushing each costs a
             // syscall apiece, flushing once at the turn's end costs one. RelayLoadBenchmark, 1,000
             // streams x 400 events: 154k-186k events/s consolidated against 122k-138k flushing
@@ -412,6 +414,8 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private final long startNanos;
         private final String method;
         private final String uri;
+        /** The relay's name in the pipeline, where it goes back when a kept-alive stream ends. */
+        private final String relayName;
         private final List<Attempt> attempts = new ArrayList<>(1);
         private ChannelHandlerContext ctx;
         private SocketAddress peer;
@@ -435,13 +439,16 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private long firstEventNanos = -1;
         /** Body bytes of an answer given whole (a 502, a 504, a kept refusal) or passed on as it came. */
         private long answeredBytes;
+        /** A request came while this stream ran: the connection closes when it ends. */
+        private boolean pipelined;
         private SseHandler tap;
         private RuntimeException tapFailure;
 
-        Leg(long startNanos, HttpRequest request) {
+        Leg(long startNanos, HttpRequest request, String relayName) {
             this.startNanos = startNanos;
             this.method = request.method().name();
             this.uri = request.uri();
+            this.relayName = relayName;
         }
 
         @Override
@@ -453,7 +460,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         void start(Object msg) {
             HttpRequest request = (HttpRequest) msg;
             version = request.protocolVersion();
-            emitter = new SseEmitter(ctx, request, heartbeatNanos);
+            emitter = new SseEmitter(ctx, request, heartbeatNanos, this::answered);
             try {
                 FullHttpRequest full = request instanceof FullHttpRequest f ? f : withoutBody(request);
                 if (tapFactory != null) {
@@ -501,7 +508,35 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ReferenceCountUtil.release(msg); // one stream per connection: later requests go unanswered
+            // Pipelined behind a stream that may never end: dropped, and the connection closes at
+            // the stream's end, so the client asks again on a new one.
+            pipelined |= msg instanceof HttpRequest;
+            ReferenceCountUtil.release(msg);
+        }
+
+        /**
+         * The client's answer ended whole and the connection is kept alive: the relay takes the
+         * next request in this leg's place, unless one was pipelined. Called before the leg's
+         * {@link #finish}, which then only reports.
+         */
+        private void answered() {
+            if (pipelined) {
+                ctx.close();
+                return;
+            }
+            if (ctx.pipeline().get("sse-relay-flush") != null) {
+                ctx.pipeline().remove("sse-relay-flush");
+            }
+            ctx.pipeline().replace(this, relayName, SseRelay.this);
+        }
+
+        /** Ends an answer given as plain HTTP (passed on, or the relay's own), keeping the connection when it may. */
+        private void endAnswer(ChannelFuture lastWritten) {
+            if (emitter.keepAlive()) {
+                answered();
+            } else {
+                lastWritten.addListener(ChannelFutureListener.CLOSE);
+            }
         }
 
         @Override
@@ -594,7 +629,9 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
                 // Chunked, so a client tells the body's end from a cut; an HTTP/1.0 client reads to the close.
                 head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             }
-            head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            if (!emitter.keepAlive()) {
+                head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
             ctx.writeAndFlush(head);
         }
 
@@ -716,7 +753,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             switch (state) {
                 case KEEPING -> next(t, "upstream_status");
                 case PASSING -> {
-                    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+                    endAnswer(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
                     finish(null, null);
                 }
                 default -> {
@@ -865,8 +902,10 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             answer = kind;
             answeredBytes = response.content().readableBytes();
             HttpUtil.setContentLength(response, answeredBytes);
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE); // one answer per connection
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            if (!emitter.keepAlive()) {
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
+            endAnswer(ctx.writeAndFlush(response));
         }
 
         /** The one end: the tap hears it (an upstream error, the cancel of a client gone, or a clean end), then onDone. */

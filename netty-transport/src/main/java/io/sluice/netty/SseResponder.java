@@ -24,13 +24,18 @@ import java.util.function.Consumer;
  * idle and slow clients and answer malformed requests; a request the codec failed to decode that
  * reaches the responder anyway is answered {@code 400} and the connection closed.
  *
- * <p>One stream per connection: request bodies are released unread, and a second request on the
- * same connection is ignored (the first response never ends until the connection closes).
+ * <p>One stream at a time per connection: request bodies are released unread. When a stream ends
+ * cleanly over HTTP/1.1 keep-alive, the connection takes the client's next request. A request
+ * pipelined behind a running stream cannot be answered before that stream ends, which may be
+ * never: it is dropped, and the connection closes when the stream ends, so the client asks again
+ * on a new one. Over HTTP/2 (see {@link SseServerProtocols}) each stream has a responder of its own.
  */
 public final class SseResponder extends ChannelInboundHandlerAdapter {
     private final long heartbeatNanos;
     private final Consumer<SseEmitter> onStream;
     private SseEmitter emitter;
+    /** A request came while a stream ran: the connection closes when that stream ends. */
+    private boolean pipelined;
 
     /**
      * @param heartbeat how long the stream may stay idle before a comment is written to keep
@@ -49,7 +54,9 @@ public final class SseResponder extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
-            if (msg instanceof HttpRequest request && emitter == null) {
+            if (msg instanceof HttpRequest && emitter != null) {
+                pipelined = true;
+            } else if (msg instanceof HttpRequest request) {
                 if (request.decoderResult().isFailure()) {
                     // What the codec could not decode is a stand-in, not the client's request:
                     // nothing to stream for (SseRequestGuard answers it before it gets here).
@@ -58,12 +65,21 @@ public final class SseResponder extends ChannelInboundHandlerAdapter {
                     ctx.writeAndFlush(badRequest).addListener(ChannelFutureListener.CLOSE);
                     return;
                 }
-                emitter = new SseEmitter(ctx, request, heartbeatNanos);
+                emitter = new SseEmitter(ctx, request, heartbeatNanos, () -> ended(ctx));
                 emitter.start();
                 onStream.accept(emitter);
             }
         } finally {
             ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /** A kept-alive stream ended cleanly: the next request starts another, unless one was pipelined. */
+    private void ended(ChannelHandlerContext ctx) {
+        if (pipelined) {
+            ctx.close();
+        } else {
+            emitter = null;
         }
     }
 

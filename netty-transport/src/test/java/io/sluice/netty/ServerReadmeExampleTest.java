@@ -8,11 +8,16 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.pkitesting.CertificateBuilder;
+import io.netty.pkitesting.X509Bundle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import javax.net.ssl.KeyManagerFactory;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -51,7 +56,7 @@ class ServerReadmeExampleTest {
                                     for (int i = from; i < tokens.size(); i++) {
                                         emitter.event("delta", tokens.get(i), Integer.toString(i));
                                     }
-                                    emitter.end("done", "[DONE]", null); // writes it, ends the body, closes
+                                    emitter.end("done", "[DONE]", null); // writes it, ends the body
                                 }));
                     }
                 })
@@ -71,7 +76,36 @@ class ServerReadmeExampleTest {
     }
 
     @Test
+    void overTlsAnHttp2ClientGetsItsStreamsOnOneConnection() throws Exception {
+        X509Bundle certificate = new CertificateBuilder().subject("CN=localhost").addSanIpAddress("127.0.0.1")
+                .setIsCertificateAuthority(true).buildSelfSigned();
+        KeyManagerFactory keyManagers = certificate.toKeyManagerFactory();
+        // readme:h2
+        SslContext tls = SseServerProtocols.alpn(SslContextBuilder.forServer(keyManagers)).build();
+        Channel server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(SseServerProtocols.builder(stream -> stream.addLast(
+                                new SseResponder(Duration.ofSeconds(15), emitter -> emitter.end("done", emitter.uri(), null))))
+                        .tls(tls) // HTTP/2 or HTTP/1.1, as the client's ALPN asks
+                        .build())
+                .bind("127.0.0.1", 0).sync().channel();
+        // end
+        try {
+            java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                    .sslContext(SseServerProtocolsTest.trustingSsl()).build();
+            URI uri = URI.create("https://127.0.0.1:" + ((InetSocketAddress) server.localAddress()).getPort() + "/a");
+            java.net.http.HttpResponse<String> response = client.send(java.net.http.HttpRequest.newBuilder(uri).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(java.net.http.HttpClient.Version.HTTP_2, response.version());
+            assertEquals("event: done\ndata: /a\n\n", response.body());
+        } finally {
+            server.close().sync();
+        }
+    }
+
+    @Test
     void readmeShowsThisExampleVerbatim() throws Exception {
-        ReadmeSection.assertShowsVerbatim("ServerReadmeExampleTest", "server examples", 1);
+        ReadmeSection.assertShowsVerbatim("ServerReadmeExampleTest", "server examples", 2);
     }
 }

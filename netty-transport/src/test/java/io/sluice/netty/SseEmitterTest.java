@@ -41,6 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -78,7 +79,7 @@ class SseEmitterTest {
     }
 
     @Test
-    void answersWithAnUnsizedNoCacheEventStreamHeadThatSaysItCloses() {
+    void answersWithAnUnsizedNoCacheEventStreamHeadThatKeepsTheConnection() {
         SseEmitter[] emitter = new SseEmitter[1];
         EmbeddedChannel ch = answered(Duration.ZERO, emitter, null);
         HttpResponse head = ch.readOutbound();
@@ -86,7 +87,7 @@ class SseEmitterTest {
         assertEquals("text/event-stream; charset=utf-8", head.headers().get("content-type"));
         assertEquals("no-cache", head.headers().get("cache-control"));
         assertEquals("no", head.headers().get("x-accel-buffering"));
-        assertEquals("close", head.headers().get("connection"), "the stream's end closes the connection");
+        assertNull(head.headers().get("connection"), "HTTP/1.1 keeps the connection for the next request");
         assertEquals("chunked", head.headers().get("transfer-encoding"));
         assertNull(head.headers().get("content-length"));
         assertEquals("/events?room=1", emitter[0].uri());
@@ -175,20 +176,50 @@ class SseEmitterTest {
     }
 
     @Test
-    void endWritesTheSentinelThenTheLastChunkAndCloses() {
+    void endWritesTheSentinelThenTheLastChunkAndTheConnectionTakesTheNextRequest() {
         SseEmitter[] emitter = new SseEmitter[1];
         EmbeddedChannel ch = answered(Duration.ofSeconds(1), emitter, null);
         ch.<HttpResponse>readOutbound();
-        assertTrue(emitter[0].end(null, "[DONE]", null).isSuccess());
+        SseEmitter first = emitter[0];
+        assertTrue(first.end(null, "[DONE]", null).isSuccess());
         HttpContent sentinel = ch.readOutbound();
         assertEquals("data: [DONE]\n\n", sentinel.content().toString(StandardCharsets.UTF_8));
         sentinel.release();
         assertInstanceOf(LastHttpContent.class, ch.readOutbound());
-        assertFalse(ch.isOpen());
-        ChannelFuture after = emitter[0].event(null, "late", null);
-        assertInstanceOf(SseClientGoneException.class, after.cause());
+        assertTrue(ch.isOpen(), "kept alive");
+        ChannelFuture after = first.event(null, "late", null);
+        assertInstanceOf(SseClientGoneException.class, after.cause(), "an ended stream takes no more writes");
         assertEquals(1, ((SseClientGoneException) after.cause()).events());
+
+        ch.writeInbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/next"));
+        assertEquals(200, ch.<HttpResponse>readOutbound().status().code());
+        assertEquals("/next", emitter[0].uri(), "a second stream on the same connection");
         assertFalse(ch.finishAndReleaseAll());
+    }
+
+    @Test
+    void aClientThatAsksToCloseIsToldSoAndTheEndClosesTheConnection() {
+        SseEmitter[] emitter = new SseEmitter[1];
+        EmbeddedChannel ch = new EmbeddedChannel(new SseResponder(Duration.ZERO, e -> emitter[0] = e));
+        DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/events");
+        request.headers().set("connection", "close");
+        ch.writeInbound(request);
+        assertEquals("close", ch.<HttpResponse>readOutbound().headers().get("connection"));
+        emitter[0].end(null, "[DONE]", null);
+        assertFalse(ch.isOpen());
+        assertTrue(ch.finishAndReleaseAll());
+    }
+
+    @Test
+    void aRequestPipelinedBehindAStreamClosesTheConnectionWhenTheStreamEnds() {
+        SseEmitter[] emitter = new SseEmitter[1];
+        EmbeddedChannel ch = answered(Duration.ZERO, emitter, null);
+        SseEmitter first = emitter[0];
+        ch.writeInbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/pipelined"));
+        assertSame(first, emitter[0], "not answered while the first stream runs");
+        first.close();
+        assertFalse(ch.isOpen(), "closed, so the client asks again elsewhere");
+        assertTrue(ch.finishAndReleaseAll());
     }
 
     @Test
@@ -253,7 +284,7 @@ class SseEmitterTest {
         emitter[0].end(null, "[DONE]", null);
 
         assertEquals("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ntransfer-encoding: chunked\r\n"
-                + "cache-control: no-cache\r\nx-accel-buffering: no\r\nconnection: close\r\n\r\n"
+                + "cache-control: no-cache\r\nx-accel-buffering: no\r\n\r\n"
                 + "e\r\ndata: [DONE]\n\n\r\n0\r\n\r\n", wire(ch));
         assertFalse(ch.finishAndReleaseAll());
     }

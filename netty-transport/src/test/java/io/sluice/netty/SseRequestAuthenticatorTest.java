@@ -256,7 +256,8 @@ class SseRequestAuthenticatorTest {
                         "POST /stream HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\nhello"));
                 assertEquals(0, upstream.connections.size(), "no upstream request for a refused client");
 
-                String admitted = request(port, "GET /stream HTTP/1.1\r\nhost: x\r\nx-relay-key: " + KEY + "\r\n\r\n");
+                String admitted = request(port, "GET /stream HTTP/1.1\r\nhost: x\r\nconnection: close\r\nx-relay-key: " + KEY
+                        + "\r\n\r\n"); // read to the close: without it the connection is kept alive
                 assertTrue(admitted.startsWith("HTTP/1.1 200 OK\r\n") && admitted.endsWith("data: relayed\n\n\r\n0\r\n\r\n"),
                         admitted);
                 assertEquals(1, upstream.connections.size());
