@@ -127,6 +127,9 @@ final class RelayCommand implements Callable<Integer> {
     @Mixin
     private FrontDoorOptions door;
 
+    @Mixin
+    private ProtocolOptions protocolOptions;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
@@ -158,13 +161,14 @@ final class RelayCommand implements Callable<Integer> {
         for (String upstream : upstreams) {
             requests.add(GetCommand.withHeaders(GetCommand.getRequest(upstream), headers));
         }
+        ProtocolOptions.Protocols protocols = protocolOptions.protocols(notice -> err.println("sluice relay: " + notice));
         SseRelayRetry retry = retryPolicy(attempts, GetCommand.seconds(maxRetryAfter), GetCommand.seconds(fallbackWindow));
         PrintWriter log = new PrintWriter(new OutputStreamWriter(sluice.stdout(), StandardCharsets.UTF_8), true);
         SseRequestAuthenticator authenticator = RelayCredentials.authenticator(requiredHeaders, tokenFile, (client, refused) ->
                 log.println(refusedLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), client, refused.method().name(), refused.uri())));
         RelayServer server;
         try {
-            server = RelayServer.start(new RelayServer.Options(host, port, requests, retry, path, files,
+            server = RelayServer.start(new RelayServer.Options(host, port, requests, retry, protocols, path, files,
                     GetCommand.seconds(heartbeat), GetCommand.seconds(idleTimeout),
                     GetCommand.seconds(firstByteTimeout), insecure, maxBody, message, dropClientCredentials),
                     door.guard(), warning -> err.println("sluice relay: " + warning),
@@ -172,8 +176,8 @@ final class RelayCommand implements Callable<Integer> {
         } catch (UncheckedIOException e) {
             throw new InputException("cannot serve " + files + ": " + e.getCause().getMessage(), e);
         }
-        err.println(String.format(Locale.ROOT, "sluice relay: listening on http://%s:%d/, relaying to %s%s; Ctrl-C stops",
-                host.indexOf(':') >= 0 ? "[" + host + "]" : host, server.port(),
+        err.println(String.format(Locale.ROOT, "sluice relay: listening on %s://%s:%d/ (%s), relaying to %s%s; Ctrl-C stops",
+                protocols.scheme(), host.indexOf(':') >= 0 ? "[" + host + "]" : host, server.port(), protocols.describe(),
                 requests.stream().map(r -> r.uri().toString()).collect(Collectors.joining(", then ")),
                 files == null ? "" : ", files from " + files));
         err.flush();

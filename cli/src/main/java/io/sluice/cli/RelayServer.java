@@ -16,6 +16,7 @@ import io.sluice.netty.SseRelay;
 import io.sluice.netty.SseRelayRetry;
 import io.sluice.netty.SseRequest;
 import io.sluice.netty.SseRequestGuard;
+import io.sluice.netty.SseServerProtocols;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,6 +44,7 @@ final class RelayServer extends CommandServer {
      *     method and body replace the configured ones, and the client's headers (all but hop-by-hop
      *     ones) go under the configured ones
      * @param retry when to try again before the first token, and what to hold meanwhile
+     * @param protocols HTTP/1.1 only, or TLS with HTTP/2, or h2c beside HTTP/1.1
      * @param path the one request path relayed; null for every path
      * @param files a folder served for GETs that name a file in it; null for none
      * @param maxBody the largest request body read, in bytes; a larger one is answered 413
@@ -51,8 +53,8 @@ final class RelayServer extends CommandServer {
      * @param dropClientCredentials the clients' {@code authorization}, {@code x-api-key} and
      *     {@code x-goog-api-key} stay here: the relay supplies the upstream's own
      */
-    record Options(String host, int port, List<SseRequest> upstreams, SseRelayRetry retry, String path, Path files,
-                   Duration heartbeat, Duration idleTimeout, Duration firstByteTimeout,
+    record Options(String host, int port, List<SseRequest> upstreams, SseRelayRetry retry, ProtocolOptions.Protocols protocols,
+                   String path, Path files, Duration heartbeat, Duration idleTimeout, Duration firstByteTimeout,
                    boolean insecure, int maxBody, boolean collectMessages, boolean dropClientCredentials) {
         Options {
             upstreams = List.copyOf(upstreams);
@@ -64,8 +66,8 @@ final class RelayServer extends CommandServer {
         /** One upstream, with the default retries: what most relays and tests want. */
         Options(String host, int port, SseRequest upstream, String path, Path files, Duration heartbeat, Duration idleTimeout,
                 Duration firstByteTimeout, boolean insecure, int maxBody, boolean collectMessages, boolean dropClientCredentials) {
-            this(host, port, List.of(upstream), SseRelayRetry.DEFAULT, path, files, heartbeat, idleTimeout, firstByteTimeout,
-                    insecure, maxBody, collectMessages, dropClientCredentials);
+            this(host, port, List.of(upstream), SseRelayRetry.DEFAULT, ProtocolOptions.Protocols.PLAIN, path, files, heartbeat,
+                    idleTimeout, firstByteTimeout, insecure, maxBody, collectMessages, dropClientCredentials);
         }
     }
 
@@ -127,24 +129,22 @@ final class RelayServer extends CommandServer {
             RelayGate gate = new RelayGate(options.path());
             s.bind(new ServerBootstrap()
                     .childOption(ChannelOption.TCP_NODELAY, true) // each event leaves as its own packet, at once
-                    .childHandler(new ChannelInitializer<Channel>() { // Channel, not SocketChannel: CommandServer's dry run is embedded
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            s.clients.add(ch);
-                            ch.pipeline().addLast(new HttpServerCodec(), guard);
-                            if (authenticator != null) {
-                                ch.pipeline().addLast(authenticator);
-                            }
-                            // The aggregator answers Expect: 100-continue itself, after checking the
-                            // declared length: 413 (and close) without inviting a body over
-                            // --max-body, 100 Continue only for one it will take.
-                            ch.pipeline().addLast(new HttpObjectAggregator(options.maxBody(), true));
-                            if (files != null) {
-                                ch.pipeline().addLast(files);
-                            }
-                            ch.pipeline().addLast(gate, handler);
+                    .childHandler(options.protocols().applyTo(SseServerProtocols.builder(stream -> {
+                        if (authenticator != null) {
+                            stream.addLast(authenticator);
                         }
-                    }), options.host(), options.port(), warnings);
+                        // The aggregator answers Expect: 100-continue itself, after checking the
+                        // declared length: 413 (and close) without inviting a body over
+                        // --max-body, 100 Continue only for one it will take.
+                        stream.addLast(new HttpObjectAggregator(options.maxBody(), true));
+                        if (files != null) {
+                            stream.addLast(files);
+                        }
+                        stream.addLast(gate, handler);
+                    }))
+                            .http1(connection -> connection.addLast(guard))
+                            .connection(connection -> s.clients.add(connection.channel()))
+                            .build()), options.host(), options.port(), warnings);
         } catch (IOException e) {
             s.close();
             throw new UncheckedIOException(e);

@@ -2,17 +2,20 @@ package io.sluice.cli;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.netty.SseRequestGuard;
+import io.sluice.netty.SseServerProtocols;
 
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +41,6 @@ import java.util.function.Consumer;
  * not to hold other connections up, and it keeps a connection's memory to one write.
  */
 final class ReplayServer extends CommandServer {
-    private static final int MAX_REQUEST_LINE = 8192;
 
     /** One write of the response: its bytes and its delay from the first write, in capture time. */
     record Write(long delayNanos, byte[] data) {
@@ -74,30 +76,25 @@ final class ReplayServer extends CommandServer {
 
     /** A server bound to {@code host:port} (0 picks a free port), already accepting, with the guard's defaults. */
     static ReplayServer start(String host, int port, Recorded writes, Timing timing, boolean loop, boolean reset) {
-        return start(host, port, writes, timing, loop, reset, SseRequestGuard.withDefaults(), System.err::println);
+        return start(host, port, writes, timing, loop, reset, SseRequestGuard.withDefaults(), System.err::println,
+                ProtocolOptions.Protocols.PLAIN);
     }
 
     /**
      * A server bound to {@code host:port} (0 picks a free port), already accepting; {@code guard}
-     * bounds its clients, {@code warnings} takes the lines saying accepting fails and recovers.
+     * bounds its HTTP/1.1 clients, {@code warnings} takes the lines saying accepting fails and
+     * recovers, and {@code protocols} adds TLS or h2c: each HTTP/2 stream replays the recording too.
      */
     static ReplayServer start(String host, int port, Recorded writes, Timing timing, boolean loop, boolean reset,
-                              SseRequestGuard guard, Consumer<String> warnings) {
+                              SseRequestGuard guard, Consumer<String> warnings, ProtocolOptions.Protocols protocols) {
         ReplayServer s = new ReplayServer(writes, timing, loop, reset);
         try {
             s.bind(new ServerBootstrap()
                     .childOption(ChannelOption.TCP_NODELAY, true) // each captured segment leaves as its own packet
-                    .childHandler(new ChannelInitializer<Channel>() { // Channel, not SocketChannel: CommandServer's dry run is embedded
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            s.clients.add(ch);
-                            ch.pipeline().addLast(new HttpServerCodec(new HttpDecoderConfig()
-                                            .setMaxInitialLineLength(MAX_REQUEST_LINE)
-                                            .setMaxHeaderSize(MAX_REQUEST_LINE * 2)
-                                            .setMaxChunkSize(MAX_REQUEST_LINE)),
-                                    guard, s.new Replay());
-                        }
-                    }), host, port, warnings);
+                    .childHandler(protocols.applyTo(SseServerProtocols.builder(stream -> stream.addLast(s.new Replay())))
+                            .http1(connection -> connection.addLast(guard))
+                            .connection(connection -> s.clients.add(connection.channel()))
+                            .build()), host, port, warnings);
         } catch (RuntimeException e) {
             s.close();
             throw e;
@@ -120,10 +117,20 @@ final class ReplayServer extends CommandServer {
         }
     }
 
-    /** One connection: waits for the request to end, then writes the recording on its schedule. */
+    /**
+     * One connection, or one HTTP/2 stream: waits for the request to end, then writes the recording
+     * on its schedule. Over HTTP/1.1 the recorded bytes go out as they are; over HTTP/2 each write
+     * is decoded back into the response's head and body pieces ({@code HttpResponseDecoder}) and
+     * re-framed by the stream's codec as HEADERS and DATA frames, write for write, so the timing
+     * and the cuts are the recording's.
+     */
     private final class Replay extends ChannelInboundHandlerAdapter {
         /** This connection's pass, opened when its request ended. */
         private Writes pass;
+        /** HTTP/2 only: the recorded HTTP/1.1 response, decoded as it is replayed. */
+        private EmbeddedChannel decoder;
+        /** HTTP/2 only: the response's last part went out. */
+        private boolean whole;
         private long start;
         private boolean ended;
 
@@ -144,9 +151,13 @@ final class ReplayServer extends CommandServer {
                         ctx.close(); // the recording cannot be read again: the client sees a closed connection
                         return;
                     }
-                    // The recording is an encoded response already: from here its bytes go out as
-                    // they are. The encoder stayed until now for the guard's refusals (400, 408, 505).
-                    ctx.pipeline().get(HttpServerCodec.class).removeOutboundHandler();
+                    if (ctx.channel() instanceof Http2StreamChannel) {
+                        decoder = new EmbeddedChannel(new HttpResponseDecoder());
+                    } else {
+                        // The recording is an encoded response already: from here its bytes go out as
+                        // they are. The encoder stayed until now for the guard's refusals (400, 408, 505).
+                        ctx.pipeline().get(HttpServerCodec.class).removeOutboundHandler();
+                    }
                     start = System.nanoTime();
                     write(ctx);
                 }
@@ -161,6 +172,10 @@ final class ReplayServer extends CommandServer {
                 w = pass.next();
             } catch (IOException e) {
                 ctx.close(); // as a server that failed mid-response would: the client sees the stream cut
+                return;
+            }
+            if (w == null && decoder != null) {
+                endStream(ctx);
                 return;
             }
             if (w == null) {
@@ -183,13 +198,64 @@ final class ReplayServer extends CommandServer {
             if (!ctx.channel().isActive()) {
                 return;
             }
-            ctx.writeAndFlush(Unpooled.wrappedBuffer(w.data())).addListener((ChannelFutureListener) f -> {
+            ChannelFuture written;
+            if (decoder == null) {
+                written = ctx.writeAndFlush(Unpooled.wrappedBuffer(w.data()));
+            } else {
+                decoder.writeInbound(Unpooled.wrappedBuffer(w.data()));
+                written = writeDecoded(ctx);
+                if (written == null) {
+                    write(ctx); // no whole part in this write yet (a head cut across writes)
+                    return;
+                }
+            }
+            written.addListener((ChannelFutureListener) f -> {
                 if (f.isSuccess()) {
                     write(ctx);
                 } else {
                     ctx.close();
                 }
             });
+        }
+
+        /**
+         * Writes what the decoder made of the recording so far, flushed; the future of the last
+         * write, or null when there was nothing. A part the decoder could not make sense of resets
+         * the stream: what a client of the recorded server saw was no whole response either.
+         */
+        private ChannelFuture writeDecoded(ChannelHandlerContext ctx) {
+            ChannelFuture last = null;
+            for (Object o; (o = decoder.readInbound()) != null; ) {
+                if (whole || ((HttpObject) o).decoderResult().isFailure()) {
+                    ReferenceCountUtil.release(o);
+                    ctx.close();
+                    return ctx.newSucceededFuture();
+                }
+                whole = o instanceof LastHttpContent;
+                last = ctx.write(o);
+            }
+            if (last != null) {
+                ctx.flush();
+            }
+            return last;
+        }
+
+        /**
+         * The recording is over: the response's end is the decoder's (a close-delimited body ends
+         * here), and a response that never got whole, or a recording that ended in a RST, resets
+         * the stream instead of ending it.
+         */
+        private void endStream(ChannelHandlerContext ctx) {
+            if (!whole) {
+                decoder.finish();
+                writeDecoded(ctx);
+            }
+            end(true);
+            if (!whole || reset) {
+                ctx.close(); // RST_STREAM: the client sees the stream cut, as the recorded one was
+            }
+            // Ended whole: the stream closes itself once its last DATA frame is sent, which flow
+            // control may hold back; a close now would reset it and lose that tail.
         }
 
         @Override
@@ -206,6 +272,9 @@ final class ReplayServer extends CommandServer {
         private void end(boolean complete) {
             if (!ended) {
                 ended = true;
+                if (decoder != null) {
+                    decoder.finishAndReleaseAll();
+                }
                 if (pass != null) {
                     try {
                         pass.close();

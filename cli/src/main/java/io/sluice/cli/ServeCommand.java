@@ -70,6 +70,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     private FrontDoorOptions door;
 
+    @Mixin
+    private ProtocolOptions protocolOptions;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
@@ -84,10 +87,12 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new InputException("cannot read " + name + ": " + ReplayCommand.reason(e), e);
         }
+        ProtocolOptions.Protocols protocols = protocolOptions.protocols(notice -> err.println("sluice serve: " + notice));
         ReplayServer server = ReplayServer.start(host, port, served.writes(), timing, loop, served.reset(), door.guard(),
-                warning -> err.println("sluice serve: " + warning));
-        err.println(String.format(Locale.ROOT, "sluice serve: %s on http://%s:%d/ (%d writes over %.3f s, timing %s%s); Ctrl-C stops",
-                name, host.indexOf(':') >= 0 ? "[" + host + "]" : host, server.port(), served.count(),
+                warning -> err.println("sluice serve: " + warning), protocols);
+        err.println(String.format(Locale.ROOT, "sluice serve: %s on %s://%s:%d/ (%s; %d writes over %.3f s, timing %s%s); Ctrl-C stops",
+                name, protocols.scheme(), host.indexOf(':') >= 0 ? "[" + host + "]" : host, server.port(), protocols.describe(),
+                served.count(),
                 timing.delayNanos(served.spanNanos()) / 1e9, timing, loop ? ", looping" : ", stops after the first replay"));
         err.flush();
         CommandServer.runUntilStopped(server, "sluice-serve",

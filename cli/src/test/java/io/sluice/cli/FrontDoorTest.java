@@ -57,7 +57,7 @@ class FrontDoorTest {
         ServeCommand.Served served = ServeCommand.served(InputKind.SSE, Files.readAllBytes(SAMPLES.resolve("anthropic-text.sse")),
                 "anthropic-text.sse", null, new PrintWriter(new StringWriter()));
         ReplayServer server = ReplayServer.start("127.0.0.1", 0, served.writes(), Timing.NONE, true, served.reset(), guard,
-                warnings::add);
+                warnings::add, ProtocolOptions.Protocols.PLAIN);
         servers.add(server);
         return server;
     }

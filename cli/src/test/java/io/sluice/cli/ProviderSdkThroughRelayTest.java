@@ -404,7 +404,7 @@ class ProviderSdkThroughRelayTest {
     private int relayInFrontOf(List<String> bases, BlockingQueue<SseRelay.Outcome> outcomes) {
         List<SseRequest> upstreams = bases.stream().map(GetCommand::getRequest).toList();
         RelayServer relay = RelayServer.start(new RelayServer.Options("127.0.0.1", 0, upstreams,
-                RelayCommand.retryPolicy(3, Duration.ofSeconds(2), Duration.ofSeconds(10)), null, null,
+                RelayCommand.retryPolicy(3, Duration.ofSeconds(2), Duration.ofSeconds(10)), ProtocolOptions.Protocols.PLAIN, null, null,
                 Duration.ZERO, Duration.ZERO, Duration.ZERO, false, 1 << 20, false, false), outcomes::add);
         opened.push(relay);
         return relay.port();

@@ -291,7 +291,7 @@ class RelayTest {
                     "-H", "authorization: Bearer test")
                     .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             try {
-                Matcher port = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)/, relaying to http://127\\.0\\.0\\.1:"
+                Matcher port = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)/ \\(HTTP/1\\.1\\), relaying to http://127\\.0\\.0\\.1:"
                         + refusing + "/v1/chat/completions, then http://127").matcher("");
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 while (!port.reset(Files.readString(err)).find()) {
@@ -508,11 +508,17 @@ class RelayTest {
         }
     }
 
-    /** One request as given on a plain socket, read until the server closes. */
+    /**
+     * One request as given on a plain socket, with {@code connection: close} after its request
+     * line (else a stream that ended whole leaves the connection open for the next), read until
+     * the server closes.
+     */
     private static String rawExchange(int port, String request) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(30_000);
-            socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            int lineEnd = request.indexOf("\r\n") + 2;
+            socket.getOutputStream().write((request.substring(0, lineEnd) + "connection: close\r\n" + request.substring(lineEnd))
+                    .getBytes(StandardCharsets.UTF_8));
             socket.getOutputStream().flush();
             return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }
