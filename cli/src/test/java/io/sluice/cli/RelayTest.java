@@ -215,8 +215,8 @@ class RelayTest {
                 assertFalse(message.complete());
                 assertEquals("stream_error", message.error().type());
             } else {
-                assertEquals(JsonTree.of(Files.readString(SAMPLES.resolve(stem(sample) + ".expected.json"))),
-                        JsonTree.of(message.toJson()));
+                Object expectedMessage = JsonTree.of(Files.readString(SAMPLES.resolve(stem(sample) + ".expected.json")));
+                assertEquals(expectedMessage, JsonTree.trimmedTo(expectedMessage, JsonTree.of(message.toJson()), "usage"));
             }
         }
     }
