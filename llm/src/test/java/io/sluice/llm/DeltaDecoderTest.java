@@ -258,8 +258,11 @@ class DeltaDecoderTest {
         byte[] body = utf8("{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Slow down\"}}");
         collector.httpError(429, body, 0, body.length);
         assertEquals("{\"provider\":null,\"id\":null,\"model\":null,\"content\":[],\"stop_reason\":null,"
-                + "\"usage\":{\"input_tokens\":null,\"output_tokens\":null},\"complete\":false,"
-                + "\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Slow down\"},\"events\":0}", collector.message().toJson());
+                + "\"usage\":{\"input_tokens\":null,\"output_tokens\":null,\"cache_read_input_tokens\":null,"
+                + "\"cache_creation_input_tokens\":null,\"reasoning_tokens\":null,\"cache_creation_5m_input_tokens\":null,"
+                + "\"cache_creation_1h_input_tokens\":null,\"tool_use_prompt_tokens\":null,\"server_tool_use\":null},"
+                + "\"complete\":false,\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Slow down\"},\"events\":0}",
+                collector.message().toJson());
         MessageCollector gemini = MessageCollector.create();
         byte[] geminiBody = utf8("{\"error\":{\"code\":429,\"message\":\"Quota\",\"status\":\"RESOURCE_EXHAUSTED\"}}");
         gemini.httpError(429, geminiBody, 0, geminiBody.length);
