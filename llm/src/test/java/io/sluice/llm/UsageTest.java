@@ -25,6 +25,55 @@ class UsageTest {
     }
 
     @Test
+    void anthropicCacheSampleGivesCacheReadCreationWithItsSplitAndServerToolCounts() {
+        Usage u = usageOf("anthropic-cache");
+        assertEquals(6431L, u.inputTokens(), "message_delta's input_tokens replaces message_start's 9");
+        assertEquals(287L, u.outputTokens());
+        assertEquals(14208L, u.cacheReadInputTokens());
+        assertEquals(2590L, u.cacheCreationInputTokens());
+        assertEquals(1518L, u.cacheCreation5mInputTokens(), "said in message_start only, kept through message_delta");
+        assertEquals(1072L, u.cacheCreation1hInputTokens());
+        assertEquals(Map.of("web_search_requests", 1L), u.serverToolUse());
+        assertNull(u.reasoningTokens(), "Anthropic counts thinking in output_tokens");
+        assertNull(u.toolUsePromptTokens());
+    }
+
+    @Test
+    void openAiChatReasoningSampleGivesCachedAndReasoningTokensFromTheIncludeUsageChunk() {
+        Usage u = usageOf("openai-chat-reasoning");
+        assertEquals(1843L, u.inputTokens());
+        assertEquals(626L, u.outputTokens());
+        assertEquals(1664L, u.cacheReadInputTokens());
+        assertEquals(512L, u.reasoningTokens());
+        assertNull(u.cacheCreationInputTokens());
+        assertNull(u.cacheCreation5mInputTokens());
+        assertNull(u.serverToolUse());
+    }
+
+    @Test
+    void openAiResponsesReasoningSampleGivesTheUsageDetailsOfResponseCompleted() {
+        Usage u = usageOf("openai-responses-reasoning");
+        assertEquals(2310L, u.inputTokens());
+        assertEquals(741L, u.outputTokens());
+        assertEquals(2048L, u.cacheReadInputTokens());
+        assertEquals(576L, u.reasoningTokens());
+        assertNull(u.cacheCreationInputTokens());
+        assertNull(u.toolUsePromptTokens());
+    }
+
+    @Test
+    void geminiThinkingSampleGivesCachedThoughtsAndToolUsePromptTokens() {
+        Usage u = usageOf("gemini-thinking");
+        assertEquals(4183L, u.inputTokens());
+        assertEquals(61L, u.outputTokens());
+        assertEquals(3072L, u.cacheReadInputTokens());
+        assertEquals(911L, u.reasoningTokens());
+        assertEquals(425L, u.toolUsePromptTokens());
+        assertNull(u.cacheCreationInputTokens());
+        assertNull(u.serverToolUse());
+    }
+
+    @Test
     void aZeroTheProviderSaidIsZeroAndACountItDidNotSayIsNull() {
         // openai-chat-text's usage chunk says cached_tokens 0 and reasoning_tokens 0
         Usage said = usageOf("openai-chat-text");
