@@ -16,7 +16,7 @@ import java.util.Set;
  * Immutable. {@link #writeJson(JsonGenerator)} writes exactly the schema, keys in its order, with
  * {@link Usage}'s keys past design.md's five inside {@code usage}.
  *
- * @param provider null when not known (an HTTP error before any event)
+ * @param provider null when not known (an HTTP error whose body, headers and request path do not tell)
  * @param content text, thinking and tool blocks in content order
  * @param stopReason the provider's own value, null when none arrived
  * @param inputTokens null when unknown; the same as {@code usage.inputTokens()}

@@ -207,9 +207,26 @@ public final class MessageAccumulator implements DeltaHandler {
     /**
      * Records an HTTP error response (a non-2xx status, no event stream): the body's
      * {@code error.type} (Gemini: {@code error.status}) and {@code error.message}; when the body is
-     * not such JSON, type {@code "http_error"} and a message naming the status.
+     * not such JSON, type {@code "http_error"} and a message naming the status. A provider not yet
+     * known is told from the body's shape alone; the overload with headers tells more.
      */
     public void httpError(int status, byte[] body, int offset, int length) {
+        httpError(status, null, null, body, offset, length);
+    }
+
+    /**
+     * As {@link #httpError(int, byte[], int, int)}, and when the provider is not yet known, it is
+     * taken from the refusal itself ({@link ProviderDetector#detectHttpError}): a message that
+     * says who refused it, so a refused request is attributed like a streamed one (issue 19).
+     *
+     * @param requestPath the request's path, or null when unknown
+     * @param headers the response's header fields, or null when unknown
+     */
+    public void httpError(int status, String requestPath, Iterable<? extends Map.Entry<String, String>> headers,
+                          byte[] body, int offset, int length) {
+        if (provider == null) {
+            provider = ProviderDetector.detectHttpError(requestPath, headers, body, offset, length);
+        }
         LlmError[] found = new LlmError[1];
         new ErrorBodyDecoder(provider).decode("message", body, offset, length, d -> {
             if (d.kind() == DeltaKind.ERROR) {
