@@ -18,10 +18,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.sluice.core.testing.JsonTree;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +32,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -150,6 +153,21 @@ class GetCommandTest {
         }
     }
 
+    /** OpenAI's two APIs refuse alike: the request's path tells which one refused (issue 19). */
+    @ParameterizedTest
+    @CsvSource({"/v1/responses,openai-responses", "/v1/chat/completions,openai-chat"})
+    void messageFormatOfARefusalNamesTheProviderByBodyHeadersAndPath(String path, String provider) {
+        String json = "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"param\":null,\"code\":\"rate_limit_exceeded\"}}";
+        try (CannedServer server = new CannedServer("HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\n"
+                + "x-request-id: req_4df1217a\r\nopenai-processing-ms: 3\r\ncontent-length: " + json.length() + "\r\n\r\n" + json)) {
+            SluiceRunner.Result result = run("get", "--format", "message", "-d", "{}", server.url(path));
+            result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+            Map<?, ?> message = (Map<?, ?>) JsonTree.of(result.out());
+            assertEquals(provider, message.get("provider"));
+            assertEquals("requests", ((Map<?, ?>) message.get("error")).get("type"), "the body's error.type");
+        }
+    }
+
     @Test
     void streamCutMidEventPrintsWhatArrivedThenOneLineAndExits1() {
         try (CannedServer server = new CannedServer(SSE + "data: a\n\ndata: half")) {
@@ -172,7 +190,8 @@ class GetCommandTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"anthropic-max-tokens", "anthropic-overloaded", "anthropic-text", "anthropic-thinking",
-            "anthropic-tool-use", "gemini-text", "openai-chat-text", "openai-chat-tools", "openai-responses-text"})
+            "anthropic-tool-use", "anthropic-cache", "gemini-text", "gemini-thinking", "openai-chat-text", "openai-chat-tools",
+            "openai-chat-reasoning", "openai-responses-text", "openai-responses-reasoning"})
     void messageFormatOfARecordedResponseIsTheSamplesFinalMessage(String sample) throws Exception {
         byte[] response = Files.readAllBytes(SluiceRunner.SAMPLES.resolve(sample + ".http"));
         try (CannedServer server = new CannedServer(response)) {
