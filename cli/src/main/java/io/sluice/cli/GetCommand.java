@@ -102,7 +102,7 @@ final class GetCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         SseRequest request = request();
         BufferedOutputStream out = new BufferedOutputStream(sluice.stdout(), OUTPUT_BUFFER);
-        Output output = format == GetFormat.MESSAGE ? new MessageOutput(out)
+        Output output = format == GetFormat.MESSAGE ? new MessageOutput(out, request.uri().getRawPath())
                 : new RecordOutput((format == GetFormat.NDJSON ? OutputFormat.NDJSON : OutputFormat.TEXT).writerOn(out));
         SseClient.Builder options = SseClient.builder()
                 .threads(1)
@@ -178,9 +178,12 @@ final class GetCommand implements Callable<Integer> {
     private static final class MessageOutput implements Output {
         private final MessageCollector collector = MessageCollector.create();
         private final java.io.OutputStream out;
+        /** Tells a refusal of OpenAI's Responses API from one of Chat Completions: their bodies are alike. */
+        private final String requestPath;
 
-        MessageOutput(java.io.OutputStream out) {
+        MessageOutput(java.io.OutputStream out, String requestPath) {
             this.out = out;
+            this.requestPath = requestPath;
         }
 
         @Override
@@ -191,8 +194,9 @@ final class GetCommand implements Callable<Integer> {
         @Override
         public void end(SseException failure) {
             if (failure instanceof SseResponseException) {
-                byte[] body = ((SseResponseException) failure).body();
-                collector.httpError(((SseResponseException) failure).status().code(), body, 0, body.length);
+                SseResponseException refused = (SseResponseException) failure;
+                byte[] body = refused.body();
+                collector.httpError(refused.status().code(), requestPath, refused.headers(), body, 0, body.length);
             } else if (failure instanceof SseClosedEarlyException) {
                 collector.transportError("closed_early", describe(failure));
             } else if (failure != null) {

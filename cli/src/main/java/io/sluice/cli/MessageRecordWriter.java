@@ -6,6 +6,8 @@ import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
 import io.sluice.core.SseBoundExceededException;
 import io.sluice.core.SseEvent;
 import io.sluice.llm.MessageCollector;
@@ -18,11 +20,13 @@ import java.io.OutputStream;
  * finishes, indented two spaces a level ({@code "key": value}, LF line ends), the layout of the
  * samples' {@code .expected.json}. Events go to a {@link MessageCollector} (provider detected from
  * the stream); a bound error, a transport error or an HTTP error response become its {@code error},
- * so the partial message is still printed.
+ * so the partial message is still printed. An HTTP error response also names its provider, from its
+ * body and headers (a recording has no request path to tell OpenAI's two APIs apart).
  */
 final class MessageRecordWriter implements RecordWriter {
     private final OutputStream out;
     private final MessageCollector collector = MessageCollector.create();
+    private HttpHeaders headers;
 
     MessageRecordWriter(OutputStream out) {
         this.out = out;
@@ -52,8 +56,13 @@ final class MessageRecordWriter implements RecordWriter {
     }
 
     @Override
+    public void httpHead(HttpResponse response) {
+        headers = response.headers();
+    }
+
+    @Override
     public void httpError(int status, byte[] body) {
-        collector.httpError(status, body, 0, body.length);
+        collector.httpError(status, null, headers, body, 0, body.length);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.sluice.cli;
 import io.sluice.llm.LlmMessage;
 import io.sluice.llm.MessageCollector;
 import io.sluice.llm.StreamStart;
+import io.sluice.llm.Usage;
 import io.sluice.netty.SseRequestAuthenticator;
 import io.sluice.netty.SseRelay;
 import io.sluice.netty.SseRelayRetry;
@@ -27,6 +28,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -207,8 +210,9 @@ final class RelayCommand implements Callable<Integer> {
      * upstream's own, passed on as it came), relay_error (the relay's 502 or 504) or none;
      * {@code attempts}: upstream attempts, more than 1 when it retried or fell back), so it
      * greps and splits without a parser. An LLM
-     * stream adds its final message's {@code provider}, {@code stop} reason and token counts
-     * ({@code -} where the stream did not say).
+     * stream adds its final message's {@code provider}, {@code stop} reason and every usage count
+     * under its key in the final message, in that order ({@code -} where the stream did not say;
+     * {@code server_tool_use} as {@code name:count} pairs joined by commas).
      */
     static String accessLogLine(Instant at, SseRelay.Outcome o) {
         String line = String.format(Locale.ROOT, "%s %s %s %s upstream=%d events=%d bytes=%d first_event_ms=%s total_ms=%.1f end=%s answer=%s attempts=%d",
@@ -217,10 +221,28 @@ final class RelayCommand implements Callable<Integer> {
                 o.totalNanos() / 1e6, o.end(), o.answer().name().toLowerCase(Locale.ROOT), o.attempts().size());
         if (o.tap() instanceof MessageCollector collector && collector.message().provider() != null) {
             LlmMessage m = collector.message();
-            line += " provider=" + m.provider().id() + " stop=" + orDash(m.stopReason()) + " input_tokens="
-                    + orDash(m.inputTokens()) + " output_tokens=" + orDash(m.outputTokens());
+            Usage u = m.usage();
+            line += " provider=" + m.provider().id() + " stop=" + orDash(m.stopReason())
+                    + " input_tokens=" + orDash(u.inputTokens()) + " output_tokens=" + orDash(u.outputTokens())
+                    + " cache_read_input_tokens=" + orDash(u.cacheReadInputTokens())
+                    + " cache_creation_input_tokens=" + orDash(u.cacheCreationInputTokens())
+                    + " reasoning_tokens=" + orDash(u.reasoningTokens())
+                    + " cache_creation_5m_input_tokens=" + orDash(u.cacheCreation5mInputTokens())
+                    + " cache_creation_1h_input_tokens=" + orDash(u.cacheCreation1hInputTokens())
+                    + " tool_use_prompt_tokens=" + orDash(u.toolUsePromptTokens())
+                    + " server_tool_use=" + serverToolUse(u.serverToolUse());
         }
         return line;
+    }
+
+    /** {@code web_search_requests:1,web_fetch_requests:0}; {@code -} when none was reported. */
+    private static String serverToolUse(Map<String, Long> counts) {
+        if (counts == null || counts.isEmpty()) {
+            return "-";
+        }
+        StringJoiner joined = new StringJoiner(",");
+        counts.forEach((name, count) -> joined.add(orDash(name).replace(',', '_').replace(':', '_') + ":" + count));
+        return joined.toString();
     }
 
     /**

@@ -2,6 +2,7 @@ package io.sluice.cli;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.sluice.core.SseBoundExceededException;
 import io.sluice.core.SseEvent;
@@ -53,6 +54,7 @@ final class SummaryRecordWriter implements RecordWriter {
     private long incompleteTailBytes = -1;
     private long boundErrors;
     private String response;
+    private HttpHeaders headers;
     private String error;
 
     SummaryRecordWriter(OutputStream out) {
@@ -103,13 +105,14 @@ final class SummaryRecordWriter implements RecordWriter {
 
     @Override
     public void httpHead(HttpResponse head) {
+        headers = head.headers();
         String type = head.headers().get(HttpHeaderNames.CONTENT_TYPE);
         response = head.status() + (type != null ? ", " + type : "");
     }
 
     @Override
     public void httpError(int status, byte[] body) {
-        collector.httpError(status, body, 0, body.length);
+        collector.httpError(status, null, headers, body, 0, body.length);
     }
 
     @Override

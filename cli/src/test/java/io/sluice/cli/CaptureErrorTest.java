@@ -3,6 +3,8 @@ package io.sluice.cli;
 import io.sluice.core.testing.JsonTree;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -93,6 +95,40 @@ class CaptureErrorTest {
         assertEquals(Boolean.FALSE, message.get("complete"));
         assertEquals(JsonTree.of("0"), message.get("events"));
         assertEquals(List.of(), message.get("content"));
+        assertEquals("anthropic", message.get("provider"), "the body's {\"type\":\"error\"} envelope is Anthropic's");
+    }
+
+    /** The provider of a refused stream, from the body's shape first (issue 19). */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"param\":null,\"code\":\"rate_limit_exceeded\"}}|openai-chat",
+            "{\"error\":{\"code\":429,\"message\":\"Resource has been exhausted\",\"status\":\"RESOURCE_EXHAUSTED\"}}|gemini",
+            "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Slow down\"}}|anthropic"})
+    void httpErrorResponsesMessageNamesTheProviderTheBodyShapeTells(String body, String provider) throws IOException {
+        Path file = write("429.http", utf8("HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\n"
+                + "content-length: " + utf8(body).length + "\r\n\r\n" + body));
+        SluiceRunner.Result result = run("replay", "--format", "message", file.toString());
+        result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        assertEquals(provider, ((Map<?, ?>) JsonTree.of(result.out())).get("provider"));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "server: scaffolding on HTTPServer2|gemini",
+            "anthropic-organization-id: 041daab0-c081-4296-cc47-78eef7f992a4|anthropic",
+            "openai-processing-ms: 7|openai-chat"})
+    void httpErrorResponseWhoseBodyTellsNothingIsNamedByItsHeaders(String header, String provider) throws IOException {
+        String html = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+        Path file = write("502.http", utf8("HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/html\r\n" + header + "\r\n"
+                + "content-length: " + html.length() + "\r\n\r\n" + html));
+        SluiceRunner.Result message = run("replay", "--format", "message", file.toString());
+        message.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json = (Map<String, Object>) JsonTree.of(message.out());
+        assertEquals(provider, json.get("provider"));
+        assertEquals(JsonTree.of("{\"type\":\"http_error\",\"message\":\"HTTP status 502\"}"), json.get("error"));
+        SluiceRunner.Result summary = run("replay", "--format", "summary", file.toString());
+        assertTrue(summary.out().contains("\nprovider     " + provider + "\n"), summary.out());
     }
 
     @Test

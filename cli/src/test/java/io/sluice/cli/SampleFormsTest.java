@@ -75,8 +75,9 @@ class SampleFormsTest {
         SluiceRunner.Result result = run("replay", "--format", "message", SAMPLES.resolve(stem + "." + form).toString());
         assertEquals(0, result.exit(), result.err());
         assertEquals("", result.err());
-        String expected = Files.readString(SAMPLES.resolve(stem + ".expected.json"), StandardCharsets.UTF_8);
-        assertEquals(JsonTree.of(expected), JsonTree.of(result.out()));
+        Object expected = JsonTree.of(Files.readString(SAMPLES.resolve(stem + ".expected.json"), StandardCharsets.UTF_8));
+        // the keys the file has: older samples predate the usage keys of issue 19 (design.md)
+        assertEquals(expected, JsonTree.trimmedTo(expected, JsonTree.of(result.out()), "usage"));
         assertTrue(result.out().startsWith("{\n  \"provider\": "), "indented two spaces a level: " + result.out());
     }
 

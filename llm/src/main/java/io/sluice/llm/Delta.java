@@ -66,6 +66,59 @@ public interface Delta {
     /** {@link DeltaKind#MESSAGE_START} and {@link DeltaKind#USAGE}: output tokens, or {@link #ABSENT}. */
     long outputTokens();
 
+    // The counts below came with issue 19. They are default methods so that a Delta written outside
+    // this module (an adapter, a test double) still compiles; the decoders' deltas override them all.
+
+    /** {@link DeltaKind#MESSAGE_START} and {@link DeltaKind#USAGE}: input read from the prompt cache ({@link Usage#cacheReadInputTokens()}), or {@link #ABSENT}. */
+    default long cacheReadInputTokens() {
+        return ABSENT;
+    }
+
+    /** As {@link #cacheReadInputTokens()}: input written to the prompt cache ({@link Usage#cacheCreationInputTokens()}). */
+    default long cacheCreationInputTokens() {
+        return ABSENT;
+    }
+
+    /** As {@link #cacheReadInputTokens()}: the five-minute part of the cache write ({@link Usage#cacheCreation5mInputTokens()}). */
+    default long cacheCreation5mInputTokens() {
+        return ABSENT;
+    }
+
+    /** As {@link #cacheReadInputTokens()}: the one-hour part of the cache write ({@link Usage#cacheCreation1hInputTokens()}). */
+    default long cacheCreation1hInputTokens() {
+        return ABSENT;
+    }
+
+    /** As {@link #cacheReadInputTokens()}: reasoning tokens ({@link Usage#reasoningTokens()}). */
+    default long reasoningTokens() {
+        return ABSENT;
+    }
+
+    /** As {@link #cacheReadInputTokens()}: tool-use prompt tokens ({@link Usage#toolUsePromptTokens()}). */
+    default long toolUsePromptTokens() {
+        return ABSENT;
+    }
+
+    /**
+     * {@link DeltaKind#MESSAGE_START} and {@link DeltaKind#USAGE}: how many server-side tool counts
+     * the event carried ({@link Usage#serverToolUse()}), 0 for an empty object, {@link #ABSENT} when
+     * it carried none. Read them with {@link #serverToolUseName(int)} and {@link #serverToolUseCount(int)}:
+     * indexed rather than a map, so a delta stays a view that allocates nothing.
+     */
+    default int serverToolUseCounts() {
+        return (int) ABSENT;
+    }
+
+    /** The provider's name of server-side tool count {@code i}, such as {@code web_search_requests}. */
+    default String serverToolUseName(int i) {
+        throw new IndexOutOfBoundsException("no server tool count " + i);
+    }
+
+    /** Server-side tool count {@code i}. */
+    default long serverToolUseCount(int i) {
+        throw new IndexOutOfBoundsException("no server tool count " + i);
+    }
+
     /** {@link DeltaKind#STOP_REASON}: the provider's value. */
     String stopReason();
 

@@ -22,7 +22,10 @@ public enum DeltaKind {
     BLOCK_STOP,
     /** The provider's stop reason, its own string ({@code end_turn}, {@code length}, {@code MAX_TOKENS}, ...). */
     STOP_REASON,
-    /** Token counts: {@link Delta#inputTokens()} / {@link Delta#outputTokens()}, {@code -1} when the event did not carry one. */
+    /**
+     * Token counts: {@link Delta#inputTokens()}, {@link Delta#outputTokens()}, the cache, reasoning and
+     * tool counts after them, each {@code -1} when the event did not carry it.
+     */
     USAGE,
     /** The provider reported an error in the stream: {@link Delta#errorType()}, {@link Delta#errorMessage()}. */
     ERROR,

@@ -8,29 +8,51 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
  * The unified final message (design.md, section 4), or a snapshot of it during the stream.
- * Immutable. {@link #writeJson(JsonGenerator)} writes exactly the schema, keys in its order.
+ * Immutable. {@link #writeJson(JsonGenerator)} writes exactly the schema, keys in its order, with
+ * {@link Usage}'s keys past design.md's five inside {@code usage}.
  *
- * @param provider null when not known (an HTTP error before any event)
+ * @param provider null when not known (an HTTP error whose body, headers and request path do not tell)
  * @param content text, thinking and tool blocks in content order
  * @param stopReason the provider's own value, null when none arrived
- * @param inputTokens null when unknown
- * @param outputTokens null when unknown
+ * @param inputTokens null when unknown; the same as {@code usage.inputTokens()}
+ * @param outputTokens null when unknown; the same as {@code usage.outputTokens()}
  * @param complete true only if the provider's terminal event arrived
  * @param error the provider's error, a transport error the caller recorded, or a malformed event; null when none
  * @param events the number of SSE events dispatched
+ * @param usage every token count the provider reported (issue 19); null stands for a usage of
+ *     {@code inputTokens} and {@code outputTokens} alone
  */
 public record LlmMessage(Provider provider, String id, String model, List<ContentBlock> content, String stopReason,
-                         Long inputTokens, Long outputTokens, boolean complete, LlmError error, long events) {
+                         Long inputTokens, Long outputTokens, boolean complete, LlmError error, long events,
+                         Usage usage) {
 
     /** The providers' stop reasons for "the output token limit was reached". */
     private static final Set<String> TOKEN_LIMIT = Set.of("max_tokens", "length", "max_output_tokens", "MAX_TOKENS");
 
+    /**
+     * @throws IllegalArgumentException if {@code usage} disagrees with {@code inputTokens} or
+     *     {@code outputTokens} (they are kept as components so that code written before
+     *     {@code usage} existed still compiles; two answers to one question would be a bug)
+     */
     public LlmMessage {
         content = List.copyOf(content);
+        if (usage == null) {
+            usage = Usage.builder().inputTokens(inputTokens).outputTokens(outputTokens).build();
+        } else if (!Objects.equals(usage.inputTokens(), inputTokens) || !Objects.equals(usage.outputTokens(), outputTokens)) {
+            throw new IllegalArgumentException("usage " + usage + " disagrees with inputTokens " + inputTokens
+                    + " and outputTokens " + outputTokens);
+        }
+    }
+
+    /** A message whose usage is its input and output tokens only (the constructor before {@code usage}). */
+    public LlmMessage(Provider provider, String id, String model, List<ContentBlock> content, String stopReason,
+                      Long inputTokens, Long outputTokens, boolean complete, LlmError error, long events) {
+        this(provider, id, model, content, stopReason, inputTokens, outputTokens, complete, error, events, null);
     }
 
     /** True when the provider stopped the message at its output token limit (the text is cut off). */
@@ -89,10 +111,8 @@ public record LlmMessage(Provider provider, String id, String model, List<Conten
         }
         g.writeEndArray();
         g.writeStringField("stop_reason", stopReason);
-        g.writeObjectFieldStart("usage");
-        writeCount(g, "input_tokens", inputTokens);
-        writeCount(g, "output_tokens", outputTokens);
-        g.writeEndObject();
+        g.writeFieldName("usage");
+        usage.writeJson(g);
         g.writeBooleanField("complete", complete);
         if (error == null) {
             g.writeNullField("error");
@@ -104,14 +124,6 @@ public record LlmMessage(Provider provider, String id, String model, List<Conten
         }
         g.writeNumberField("events", events);
         g.writeEndObject();
-    }
-
-    private static void writeCount(JsonGenerator g, String name, Long value) throws IOException {
-        if (value == null) {
-            g.writeNullField(name);
-        } else {
-            g.writeNumberField(name, value.longValue());
-        }
     }
 
     /** The message as compact JSON, on one line. */

@@ -6,7 +6,9 @@ import io.sluice.llm.internal.Json;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Builds the unified message from deltas, as the Anthropic SDK's {@code MessageStream} builds its
@@ -16,8 +18,9 @@ import java.util.List;
  * <p>Rules: blocks are kept in {@link Delta#index()} order; deltas for a block that was never
  * started (an unknown block type) or of the wrong kind for it are ignored. Text is appended to a
  * {@code StringBuilder} per block. A tool's argument fragments are kept raw (exposed as
- * {@link ContentBlock.ToolUse#partialJson()}) and parsed once, when the block stops. Usage counts
- * replace the previous ones when present (they are cumulative). {@code complete} becomes true at
+ * {@link ContentBlock.ToolUse#partialJson()}) and parsed once, when the block stops. Each usage
+ * count present replaces the previous one (they are cumulative) and one absent keeps it, server
+ * tool counts name by name. {@code complete} becomes true at
  * {@link DeltaKind#DONE} only.
  *
  * <p>Errors: a provider's {@link DeltaKind#ERROR} is recorded (the first one; it replaces a
@@ -37,6 +40,14 @@ public final class MessageAccumulator implements DeltaHandler {
     private String stopReason;
     private long inputTokens = Delta.ABSENT;
     private long outputTokens = Delta.ABSENT;
+    private long cacheReadInputTokens = Delta.ABSENT;
+    private long cacheCreationInputTokens = Delta.ABSENT;
+    private long cacheCreation5mInputTokens = Delta.ABSENT;
+    private long cacheCreation1hInputTokens = Delta.ABSENT;
+    private long reasoningTokens = Delta.ABSENT;
+    private long toolUsePromptTokens = Delta.ABSENT;
+    /** Server tool counts by the provider's names, in the order first reported; null until reported. */
+    private Map<String, Long> serverToolUse;
     private boolean complete;
     private LlmError error;
     private boolean errorFromProvider;
@@ -64,7 +75,7 @@ public final class MessageAccumulator implements DeltaHandler {
             case MESSAGE_START -> {
                 id = d.id();
                 model = d.model();
-                usage(d.inputTokens(), d.outputTokens());
+                usage(d);
             }
             case BLOCK_START -> start(d);
             case TEXT -> {
@@ -101,7 +112,7 @@ public final class MessageAccumulator implements DeltaHandler {
                 }
             }
             case STOP_REASON -> stopReason = d.stopReason();
-            case USAGE -> usage(d.inputTokens(), d.outputTokens());
+            case USAGE -> usage(d);
             case ERROR -> {
                 if (!errorFromProvider) {
                     error = new LlmError(d.errorType(), d.errorMessage());
@@ -119,13 +130,32 @@ public final class MessageAccumulator implements DeltaHandler {
         }
     }
 
-    private void usage(long in, long out) {
-        if (in >= 0) {
-            inputTokens = in;
+    /** Each count said replaces the one before; a count not said keeps it (Anthropic's message_delta repeats some, not all). */
+    private void usage(Delta d) {
+        inputTokens = latest(inputTokens, d.inputTokens());
+        outputTokens = latest(outputTokens, d.outputTokens());
+        cacheReadInputTokens = latest(cacheReadInputTokens, d.cacheReadInputTokens());
+        cacheCreationInputTokens = latest(cacheCreationInputTokens, d.cacheCreationInputTokens());
+        cacheCreation5mInputTokens = latest(cacheCreation5mInputTokens, d.cacheCreation5mInputTokens());
+        cacheCreation1hInputTokens = latest(cacheCreation1hInputTokens, d.cacheCreation1hInputTokens());
+        reasoningTokens = latest(reasoningTokens, d.reasoningTokens());
+        toolUsePromptTokens = latest(toolUsePromptTokens, d.toolUsePromptTokens());
+        int tools = d.serverToolUseCounts();
+        if (tools >= 0) {
+            if (serverToolUse == null) {
+                serverToolUse = new LinkedHashMap<>();
+            }
+            for (int i = 0; i < tools; i++) {
+                long count = d.serverToolUseCount(i);
+                if (count >= 0) {
+                    serverToolUse.put(d.serverToolUseName(i), count);
+                }
+            }
         }
-        if (out >= 0) {
-            outputTokens = out;
-        }
+    }
+
+    private static long latest(long before, long said) {
+        return said >= 0 ? said : before;
     }
 
     private void start(Delta d) {
@@ -177,9 +207,26 @@ public final class MessageAccumulator implements DeltaHandler {
     /**
      * Records an HTTP error response (a non-2xx status, no event stream): the body's
      * {@code error.type} (Gemini: {@code error.status}) and {@code error.message}; when the body is
-     * not such JSON, type {@code "http_error"} and a message naming the status.
+     * not such JSON, type {@code "http_error"} and a message naming the status. A provider not yet
+     * known is told from the body's shape alone; the overload with headers tells more.
      */
     public void httpError(int status, byte[] body, int offset, int length) {
+        httpError(status, null, null, body, offset, length);
+    }
+
+    /**
+     * As {@link #httpError(int, byte[], int, int)}, and when the provider is not yet known, it is
+     * taken from the refusal itself ({@link ProviderDetector#detectHttpError}): a message that
+     * says who refused it, so a refused request is attributed like a streamed one (issue 19).
+     *
+     * @param requestPath the request's path, or null when unknown
+     * @param headers the response's header fields, or null when unknown
+     */
+    public void httpError(int status, String requestPath, Iterable<? extends Map.Entry<String, String>> headers,
+                          byte[] body, int offset, int length) {
+        if (provider == null) {
+            provider = ProviderDetector.detectHttpError(requestPath, headers, body, offset, length);
+        }
         LlmError[] found = new LlmError[1];
         new ErrorBodyDecoder(provider).decode("message", body, offset, length, d -> {
             if (d.kind() == DeltaKind.ERROR) {
@@ -210,9 +257,25 @@ public final class MessageAccumulator implements DeltaHandler {
         for (Block b : blocks) {
             content.add(b.toContent());
         }
-        return new LlmMessage(provider, id, model, content, stopReason,
-                inputTokens < 0 ? null : inputTokens, outputTokens < 0 ? null : outputTokens,
-                complete, error, events);
+        Usage.Builder usage = Usage.builder()
+                .inputTokens(count(inputTokens))
+                .outputTokens(count(outputTokens))
+                .cacheReadInputTokens(count(cacheReadInputTokens))
+                .cacheCreationInputTokens(count(cacheCreationInputTokens))
+                .reasoningTokens(count(reasoningTokens))
+                .cacheCreation5mInputTokens(count(cacheCreation5mInputTokens))
+                .cacheCreation1hInputTokens(count(cacheCreation1hInputTokens))
+                .toolUsePromptTokens(count(toolUsePromptTokens));
+        if (serverToolUse != null) {
+            usage.serverToolUseReported();
+            serverToolUse.forEach(usage::serverToolUse);
+        }
+        return new LlmMessage(provider, id, model, content, stopReason, count(inputTokens), count(outputTokens),
+                complete, error, events, usage.build());
+    }
+
+    private static Long count(long value) {
+        return value < 0 ? null : value;
     }
 
     /** Writes {@link #snapshot()} as JSON. */

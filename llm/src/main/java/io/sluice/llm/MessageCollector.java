@@ -7,6 +7,7 @@ import io.sluice.core.SseException;
 import io.sluice.core.SseHandler;
 
 import java.io.IOException;
+import java.util.Map;
 
 /**
  * The one-stop entry point: an {@link SseHandler} that decodes a provider stream and builds its
@@ -89,6 +90,12 @@ public final class MessageCollector implements SseHandler {
     /** See {@link MessageAccumulator#httpError(int, byte[], int, int)}. */
     public void httpError(int status, byte[] body, int offset, int length) {
         accumulator.httpError(status, body, offset, length);
+    }
+
+    /** See {@link MessageAccumulator#httpError(int, String, Iterable, byte[], int, int)}: also names the provider that refused. */
+    public void httpError(int status, String requestPath, Iterable<? extends Map.Entry<String, String>> headers,
+                          byte[] body, int offset, int length) {
+        accumulator.httpError(status, requestPath, headers, body, offset, length);
     }
 
     /** The message so far, or the final message once the stream ended. */

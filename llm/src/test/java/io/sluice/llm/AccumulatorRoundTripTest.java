@@ -9,13 +9,15 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Property: an accumulator fed the deltas a generator derives from a random final message builds
- * that message back. Texts and tool arguments are cut into random fragments (empty ones and split
+ * that message back. Usage counts are spread over the start and a usage delta, some said twice with
+ * the later value winning. Texts and tool arguments are cut into random fragments (empty ones and split
  * surrogate pairs included), blocks are interleaved and arrive out of index order, and pings and
  * unknown deltas are sprinkled in.
  */
@@ -55,10 +57,32 @@ class AccumulatorRoundTripTest {
                 }
             }
         }
+        Usage usage = randomUsage(r);
         return new LlmMessage(provider, maybe(r, "msg_" + r.nextInt(1_000_000)), maybe(r, "model-" + r.nextInt(9)),
-                content, maybe(r, r.nextBoolean() ? "end_turn" : "max_tokens"),
-                r.nextBoolean() ? null : (long) r.nextInt(100_000), r.nextBoolean() ? null : r.nextLong(0, Long.MAX_VALUE),
-                r.nextBoolean(), r.nextInt(4) == 0 ? new LlmError("overloaded_error", text(r, 12)) : null, r.nextInt(200));
+                content, maybe(r, r.nextBoolean() ? "end_turn" : "max_tokens"), usage.inputTokens(), usage.outputTokens(),
+                r.nextBoolean(), r.nextInt(4) == 0 ? new LlmError("overloaded_error", text(r, 12)) : null, r.nextInt(200),
+                usage);
+    }
+
+    /** Every count null half the time; server tool counts absent, an empty object, or a few names. */
+    static Usage randomUsage(SplittableRandom r) {
+        Usage.Builder b = Usage.builder()
+                .inputTokens(r.nextBoolean() ? null : (long) r.nextInt(100_000))
+                .outputTokens(r.nextBoolean() ? null : r.nextLong(0, Long.MAX_VALUE))
+                .cacheReadInputTokens(r.nextBoolean() ? null : (long) r.nextInt(100_000))
+                .cacheCreationInputTokens(r.nextBoolean() ? null : (long) r.nextInt(100_000))
+                .reasoningTokens(r.nextBoolean() ? null : (long) r.nextInt(100_000))
+                .cacheCreation5mInputTokens(r.nextBoolean() ? null : (long) r.nextInt(100_000))
+                .cacheCreation1hInputTokens(r.nextBoolean() ? null : (long) r.nextInt(100_000))
+                .toolUsePromptTokens(r.nextBoolean() ? null : (long) r.nextInt(100_000));
+        int tools = r.nextInt(4) - 1;
+        if (tools >= 0) {
+            b.serverToolUseReported();
+        }
+        for (int i = 0; i < tools; i++) {
+            b.serverToolUse("tool_" + i + "_requests", r.nextInt(5));
+        }
+        return b.build();
     }
 
     /** The deltas a decoder would produce for {@code m}, block streams interleaved at random. */
@@ -68,6 +92,8 @@ class AccumulatorRoundTripTest {
         start.id = m.id();
         start.model = m.model();
         out.add(start);
+        TestDelta usage = new TestDelta(DeltaKind.USAGE, m.provider());
+        usageDeltas(m.usage(), start, usage, r);
         // block i gets index 3 * i + 1 (gaps, as openai-responses keys have), started in random order
         List<List<TestDelta>> perBlock = new ArrayList<>();
         for (int i = 0; i < m.content().size(); i++) {
@@ -94,9 +120,6 @@ class AccumulatorRoundTripTest {
             d.stopReason = m.stopReason();
             out.add(d);
         }
-        TestDelta usage = new TestDelta(DeltaKind.USAGE, m.provider());
-        usage.inputTokens = m.inputTokens() == null ? Delta.ABSENT : m.inputTokens();
-        usage.outputTokens = m.outputTokens() == null ? Delta.ABSENT : m.outputTokens();
         out.add(usage);
         if (m.error() != null) {
             TestDelta d = new TestDelta(DeltaKind.ERROR, m.provider());
@@ -108,6 +131,53 @@ class AccumulatorRoundTripTest {
             out.add(new TestDelta(DeltaKind.DONE, m.provider()));
         }
         return out;
+    }
+
+    /**
+     * Spreads {@code u} over the message start and the later usage delta as Anthropic does: each
+     * count said in the start only, in the usage delta only, or in both with the start's an older
+     * value the usage delta replaces; a count not reported is said by neither.
+     */
+    private static void usageDeltas(Usage u, TestDelta start, TestDelta usage, SplittableRandom r) {
+        long[] counts = {count(u.inputTokens()), count(u.outputTokens()), count(u.cacheReadInputTokens()),
+                count(u.cacheCreationInputTokens()), count(u.reasoningTokens()), count(u.cacheCreation5mInputTokens()),
+                count(u.cacheCreation1hInputTokens()), count(u.toolUsePromptTokens())};
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] < 0) {
+                continue;
+            }
+            switch (r.nextInt(3)) {
+                case 0 -> start.counts[i] = counts[i];
+                case 1 -> usage.counts[i] = counts[i];
+                default -> {
+                    start.counts[i] = r.nextInt(1000);
+                    usage.counts[i] = counts[i];
+                }
+            }
+        }
+        if (u.serverToolUse() != null) {
+            // The first keys said by the start, the rest by the usage delta (the start perhaps saying
+            // older counts for those), so the order first reported is the message's order.
+            List<Map.Entry<String, Long>> tools = new ArrayList<>(u.serverToolUse().entrySet());
+            int split = r.nextInt(tools.size() + 1);
+            boolean olderInStart = r.nextBoolean();
+            (r.nextBoolean() ? start : usage).toolNames = new ArrayList<>(); // said, even if empty
+            for (int i = 0; i < tools.size(); i++) {
+                Map.Entry<String, Long> e = tools.get(i);
+                if (i < split) {
+                    start.tool(e.getKey(), e.getValue());
+                } else {
+                    if (olderInStart) {
+                        start.tool(e.getKey(), r.nextInt(9));
+                    }
+                    usage.tool(e.getKey(), e.getValue());
+                }
+            }
+        }
+    }
+
+    private static long count(Long value) {
+        return value == null ? Delta.ABSENT : value;
     }
 
     private static List<TestDelta> blockDeltas(Provider p, ContentBlock block, int index, SplittableRandom r) {
@@ -220,8 +290,11 @@ class AccumulatorRoundTripTest {
         char[] chars = new char[0];
         int offset;
         int length;
-        long inputTokens = ABSENT;
-        long outputTokens = ABSENT;
+        /** input, output, cache read, cache creation, reasoning, 5m, 1h, tool-use prompt: Delta's order. */
+        final long[] counts = {ABSENT, ABSENT, ABSENT, ABSENT, ABSENT, ABSENT, ABSENT, ABSENT};
+        /** Server tool names, null when the delta says none. */
+        List<String> toolNames;
+        final List<Long> toolCounts = new ArrayList<>();
         String stopReason;
         String errorType;
         String errorMessage;
@@ -229,6 +302,14 @@ class AccumulatorRoundTripTest {
         TestDelta(DeltaKind kind, Provider provider) {
             this.kind = kind;
             this.provider = provider;
+        }
+
+        void tool(String name, long count) {
+            if (toolNames == null) {
+                toolNames = new ArrayList<>();
+            }
+            toolNames.add(name);
+            toolCounts.add(count);
         }
 
         @Override public DeltaKind kind() { return kind; }
@@ -242,8 +323,17 @@ class AccumulatorRoundTripTest {
         @Override public char[] textChars() { return chars; }
         @Override public int textOffset() { return offset; }
         @Override public int textLength() { return length; }
-        @Override public long inputTokens() { return inputTokens; }
-        @Override public long outputTokens() { return outputTokens; }
+        @Override public long inputTokens() { return counts[0]; }
+        @Override public long outputTokens() { return counts[1]; }
+        @Override public long cacheReadInputTokens() { return counts[2]; }
+        @Override public long cacheCreationInputTokens() { return counts[3]; }
+        @Override public long reasoningTokens() { return counts[4]; }
+        @Override public long cacheCreation5mInputTokens() { return counts[5]; }
+        @Override public long cacheCreation1hInputTokens() { return counts[6]; }
+        @Override public long toolUsePromptTokens() { return counts[7]; }
+        @Override public int serverToolUseCounts() { return toolNames == null ? -1 : toolNames.size(); }
+        @Override public String serverToolUseName(int i) { return toolNames.get(i); }
+        @Override public long serverToolUseCount(int i) { return toolCounts.get(i); }
         @Override public String stopReason() { return stopReason; }
         @Override public String errorType() { return errorType; }
         @Override public String errorMessage() { return errorMessage; }

@@ -253,21 +253,26 @@ class DeltaDecoderTest {
     }
 
     @Test
-    void httpErrorBodyGivesAnEmptyMessageWithTheError() {
+    void httpErrorBodyGivesAnEmptyMessageWithTheErrorAndWhoRefused() {
         MessageCollector collector = MessageCollector.create();
         byte[] body = utf8("{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Slow down\"}}");
         collector.httpError(429, body, 0, body.length);
-        assertEquals("{\"provider\":null,\"id\":null,\"model\":null,\"content\":[],\"stop_reason\":null,"
-                + "\"usage\":{\"input_tokens\":null,\"output_tokens\":null},\"complete\":false,"
-                + "\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Slow down\"},\"events\":0}", collector.message().toJson());
+        assertEquals("{\"provider\":\"anthropic\",\"id\":null,\"model\":null,\"content\":[],\"stop_reason\":null,"
+                + "\"usage\":{\"input_tokens\":null,\"output_tokens\":null,\"cache_read_input_tokens\":null,"
+                + "\"cache_creation_input_tokens\":null,\"reasoning_tokens\":null,\"cache_creation_5m_input_tokens\":null,"
+                + "\"cache_creation_1h_input_tokens\":null,\"tool_use_prompt_tokens\":null,\"server_tool_use\":null},"
+                + "\"complete\":false,\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Slow down\"},\"events\":0}",
+                collector.message().toJson());
         MessageCollector gemini = MessageCollector.create();
         byte[] geminiBody = utf8("{\"error\":{\"code\":429,\"message\":\"Quota\",\"status\":\"RESOURCE_EXHAUSTED\"}}");
         gemini.httpError(429, geminiBody, 0, geminiBody.length);
         assertEquals(new LlmError("RESOURCE_EXHAUSTED", "Quota"), gemini.message().error());
+        assertEquals(Provider.GEMINI, gemini.message().provider());
         MessageCollector html = MessageCollector.create();
         byte[] htmlBody = utf8("<html>Bad gateway</html>");
         html.httpError(502, htmlBody, 0, htmlBody.length);
         assertEquals("http_error", html.message().error().type());
+        assertNull(html.message().provider(), "neither the body nor (unknown) headers tell");
     }
 
     @Test

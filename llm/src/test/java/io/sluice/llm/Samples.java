@@ -15,12 +15,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /** The shared sample streams, a way to run them through a collector, and a structural JSON comparison. */
 final class Samples {
     /** Every small sample, copied into the test resources. */
     static final List<String> NAMES = List.of("anthropic-text", "anthropic-tool-use", "anthropic-thinking",
-            "anthropic-overloaded", "anthropic-max-tokens", "anthropic-truncated", "openai-chat-text",
-            "openai-chat-tools", "openai-responses-text", "gemini-text");
+            "anthropic-overloaded", "anthropic-max-tokens", "anthropic-truncated", "anthropic-cache", "openai-chat-text",
+            "openai-chat-tools", "openai-chat-reasoning", "openai-responses-text", "openai-responses-reasoning",
+            "gemini-text", "gemini-thinking");
 
     /** The repository's samples folder, beside the module: large samples are read from there, not copied. */
     static final Path REPOSITORY_SAMPLES = Path.of("..", "samples");
@@ -72,6 +75,40 @@ final class Samples {
     /** JSON text as plain values for a structural comparison (core's test {@link JsonTree}). */
     static Object canonical(String json) {
         return JsonTree.of(json);
+    }
+
+    /**
+     * Fails unless {@code actual} is the message {@code expected} describes: equal everywhere, except
+     * that inside {@code usage} only the keys the expected file has are compared (design.md: the
+     * older samples predate the cache and reasoning counts; the new ones carry every key).
+     */
+    static void assertSameMessage(String expected, String actual, String name) {
+        Object e = JsonTree.of(expected);
+        assertEquals(e, JsonTree.trimmedTo(e, JsonTree.of(actual), "usage"), name);
+    }
+
+    /** The keys of the {@code usage} object, in document order. */
+    static List<String> usageKeys(String json) {
+        try (JsonParser p = Json.FACTORY.createParser(json)) {
+            List<String> keys = new ArrayList<>();
+            p.nextToken();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                if (name.equals("usage")) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        keys.add(p.currentName());
+                        p.nextToken();
+                        p.skipChildren();
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+            return keys;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The keys of the top-level object, in document order. */

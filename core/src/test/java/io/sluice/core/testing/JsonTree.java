@@ -35,6 +35,43 @@ public final class JsonTree {
         }
     }
 
+    /**
+     * {@code actual} (a tree read by {@link #of}) with every object under the key {@code open} cut
+     * down to the keys of the object at the same place in {@code expected}; everything else is kept
+     * whole. Comparing the result with {@code expected} compares a document with a file that
+     * predates keys added at that place (design.md: the final message's {@code usage} grows, and
+     * its checker compares the keys a file has).
+     */
+    public static Object trimmedTo(Object expected, Object actual, String open) {
+        if (actual instanceof Map<?, ?> a && expected instanceof Map<?, ?> e) {
+            Map<String, Object> out = new TreeMap<>();
+            for (Map.Entry<?, ?> entry : a.entrySet()) {
+                String key = (String) entry.getKey();
+                Object value = entry.getValue();
+                if (key.equals(open) && value instanceof Map<?, ?> v && e.get(key) instanceof Map<?, ?> kept) {
+                    Map<String, Object> cut = new TreeMap<>();
+                    for (Map.Entry<?, ?> field : v.entrySet()) {
+                        if (kept.containsKey(field.getKey())) {
+                            cut.put((String) field.getKey(), trimmedTo(kept.get(field.getKey()), field.getValue(), open));
+                        }
+                    }
+                    out.put(key, cut);
+                } else {
+                    out.put(key, e.containsKey(key) ? trimmedTo(e.get(key), value, open) : value);
+                }
+            }
+            return out;
+        }
+        if (actual instanceof List<?> a && expected instanceof List<?> e && a.size() == e.size()) {
+            List<Object> out = new ArrayList<>(a.size());
+            for (int i = 0; i < a.size(); i++) {
+                out.add(trimmedTo(e.get(i), a.get(i), open));
+            }
+            return out;
+        }
+        return actual;
+    }
+
     private static Object read(JsonParser p) throws IOException {
         JsonToken t = p.currentToken();
         switch (t) {

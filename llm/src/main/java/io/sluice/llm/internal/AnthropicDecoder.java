@@ -42,8 +42,7 @@ final class AnthropicDecoder extends EventDecoder {
     private int index;
     private String messageId;
     private String model;
-    private long inputTokens;
-    private long outputTokens;
+    private final UsageCounts usage = new UsageCounts();
     private int blockType;
     private String blockTypeName;
     private String blockId;
@@ -68,8 +67,7 @@ final class AnthropicDecoder extends EventDecoder {
         index = -1;
         messageId = null;
         model = null;
-        inputTokens = -1;
-        outputTokens = -1;
+        usage.reset();
         blockType = -1;
         blockTypeName = null;
         blockId = null;
@@ -125,8 +123,23 @@ final class AnthropicDecoder extends EventDecoder {
         }
         for (String f; (f = nextField(p)) != null; ) {
             switch (f) {
-                case "input_tokens" -> inputTokens = number(p);
-                case "output_tokens" -> outputTokens = number(p);
+                case "input_tokens" -> usage.input = count(p);
+                case "output_tokens" -> usage.output = count(p);
+                case "cache_read_input_tokens" -> usage.cacheRead = count(p);
+                case "cache_creation_input_tokens" -> usage.cacheCreation = count(p);
+                // message_start only: message_delta repeats the total, never the split
+                case "cache_creation" -> {
+                    if (isObject(p)) {
+                        for (String g; (g = nextField(p)) != null; ) {
+                            switch (g) {
+                                case "ephemeral_5m_input_tokens" -> usage.cacheCreation5m = count(p);
+                                case "ephemeral_1h_input_tokens" -> usage.cacheCreation1h = count(p);
+                                default -> p.skipChildren();
+                            }
+                        }
+                    }
+                }
+                case "server_tool_use" -> parseServerToolUse(p, usage);
                 default -> p.skipChildren();
             }
         }
@@ -197,7 +210,7 @@ final class AnthropicDecoder extends EventDecoder {
     @Override
     protected void finish(String eventType) {
         switch (type) {
-            case MESSAGE_START -> out.add(DeltaKind.MESSAGE_START).message(messageId, model).usage(inputTokens, outputTokens);
+            case MESSAGE_START -> out.add(DeltaKind.MESSAGE_START).message(messageId, model).usage(usage);
             case BLOCK_START -> {
                 BlockType bt = switch (blockType) {
                     case TEXT -> BlockType.TEXT;
@@ -234,8 +247,8 @@ final class AnthropicDecoder extends EventDecoder {
                 if (hasStopReason && stopReason != null) {
                     out.add(DeltaKind.STOP_REASON).stopReason(stopReason);
                 }
-                if (inputTokens >= 0 || outputTokens >= 0) {
-                    out.add(DeltaKind.USAGE).usage(inputTokens, outputTokens);
+                if (usage.any()) {
+                    out.add(DeltaKind.USAGE).usage(usage);
                 }
             }
             case MESSAGE_STOP -> out.add(DeltaKind.DONE);

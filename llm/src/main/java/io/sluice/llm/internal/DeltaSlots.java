@@ -8,6 +8,7 @@ import io.sluice.llm.Provider;
 
 import java.io.Writer;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * The deltas of the event being decoded, held until the event has parsed completely and then
@@ -104,8 +105,8 @@ public final class DeltaSlots {
         String name;
         int textOffset;
         int textLength;
-        long inputTokens;
-        long outputTokens;
+        /** Reused: a usage delta copies its event's counts in, never allocates. */
+        final UsageCounts usage = new UsageCounts();
         String stopReason;
         String errorType;
         String errorMessage;
@@ -120,8 +121,7 @@ public final class DeltaSlots {
             name = null;
             textOffset = 0;
             textLength = 0;
-            inputTokens = ABSENT;
-            outputTokens = ABSENT;
+            usage.reset();
             stopReason = null;
             errorType = null;
             errorMessage = null;
@@ -152,9 +152,8 @@ public final class DeltaSlots {
             return this;
         }
 
-        public Slot usage(long in, long out) {
-            inputTokens = in;
-            outputTokens = out;
+        public Slot usage(UsageCounts counts) {
+            usage.copyFrom(counts);
             return this;
         }
 
@@ -226,12 +225,57 @@ public final class DeltaSlots {
 
         @Override
         public long inputTokens() {
-            return inputTokens;
+            return usage.input;
         }
 
         @Override
         public long outputTokens() {
-            return outputTokens;
+            return usage.output;
+        }
+
+        @Override
+        public long cacheReadInputTokens() {
+            return usage.cacheRead;
+        }
+
+        @Override
+        public long cacheCreationInputTokens() {
+            return usage.cacheCreation;
+        }
+
+        @Override
+        public long cacheCreation5mInputTokens() {
+            return usage.cacheCreation5m;
+        }
+
+        @Override
+        public long cacheCreation1hInputTokens() {
+            return usage.cacheCreation1h;
+        }
+
+        @Override
+        public long reasoningTokens() {
+            return usage.reasoning;
+        }
+
+        @Override
+        public long toolUsePromptTokens() {
+            return usage.toolUsePrompt;
+        }
+
+        @Override
+        public int serverToolUseCounts() {
+            return usage.serverTools;
+        }
+
+        @Override
+        public String serverToolUseName(int i) {
+            return usage.serverToolNames[Objects.checkIndex(i, Math.max(usage.serverTools, 0))];
+        }
+
+        @Override
+        public long serverToolUseCount(int i) {
+            return usage.serverToolCounts[Objects.checkIndex(i, Math.max(usage.serverTools, 0))];
         }
 
         @Override

@@ -148,13 +148,35 @@ public abstract class EventDecoder {
         return null;
     }
 
-    /** The current value as a long if it is an integer, else {@link io.sluice.llm.Delta#ABSENT}. */
-    protected static long number(JsonParser p) throws IOException {
+    /**
+     * The current value as a token count: a non-negative integer, else {@link io.sluice.llm.Delta#ABSENT}
+     * (a negative count is no count, and the delta's contract keeps -1 the only "absent").
+     */
+    protected static long count(JsonParser p) throws IOException {
         if (p.currentToken() == JsonToken.VALUE_NUMBER_INT) {
-            return p.getLongValue();
+            long value = p.getLongValue();
+            return value >= 0 ? value : io.sluice.llm.Delta.ABSENT;
         }
         p.skipChildren();
-        return -1;
+        return io.sluice.llm.Delta.ABSENT;
+    }
+
+    /**
+     * Reads an object of counts under the provider's own names (Anthropic's {@code server_tool_use})
+     * into {@code usage}; values that are not counts are skipped. Anything but an object is skipped
+     * and leaves the counts unreported.
+     */
+    protected static void parseServerToolUse(JsonParser p, UsageCounts usage) throws IOException {
+        if (!isObject(p)) {
+            return;
+        }
+        usage.serverToolUseSeen();
+        for (String f; (f = nextField(p)) != null; ) {
+            long n = count(p);
+            if (n >= 0) {
+                usage.serverTool(f, n);
+            }
+        }
     }
 
     /** The current value as an int if it is an integer, else -1. */

@@ -36,8 +36,7 @@ final class GeminiDecoder extends EventDecoder {
     private String finishReason;
     private boolean candidateSeen;
     private boolean hasUsage;
-    private long promptTokens;
-    private long candidatesTokens;
+    private final UsageCounts usage = new UsageCounts();
     private boolean hasError;
     private String errorType;
     private String errorMessage;
@@ -61,8 +60,7 @@ final class GeminiDecoder extends EventDecoder {
         finishReason = null;
         candidateSeen = false;
         hasUsage = false;
-        promptTokens = -1;
-        candidatesTokens = -1;
+        usage.reset();
         hasError = false;
         errorType = null;
         errorMessage = null;
@@ -89,8 +87,11 @@ final class GeminiDecoder extends EventDecoder {
                         hasUsage = true;
                         for (String g; (g = nextField(p)) != null; ) {
                             switch (g) {
-                                case "promptTokenCount" -> promptTokens = number(p);
-                                case "candidatesTokenCount" -> candidatesTokens = number(p);
+                                case "promptTokenCount" -> usage.input = count(p);
+                                case "candidatesTokenCount" -> usage.output = count(p);
+                                case "cachedContentTokenCount" -> usage.cacheRead = count(p);
+                                case "thoughtsTokenCount" -> usage.reasoning = count(p);
+                                case "toolUsePromptTokenCount" -> usage.toolUsePrompt = count(p);
                                 default -> p.skipChildren();
                             }
                         }
@@ -279,7 +280,7 @@ final class GeminiDecoder extends EventDecoder {
             out.add(DeltaKind.STOP_REASON).stopReason(finishReason);
         }
         if (hasUsage) {
-            out.add(DeltaKind.USAGE).usage(promptTokens, candidatesTokens);
+            out.add(DeltaKind.USAGE).usage(usage);
         }
         if (hasError) {
             out.add(DeltaKind.ERROR).error(errorType, errorMessage);

@@ -35,8 +35,7 @@ final class OpenAiChatDecoder extends EventDecoder {
     private int contentOffset;
     private int contentLength;
     private String finishReason;
-    private long promptTokens;
-    private long completionTokens;
+    private final UsageCounts usage = new UsageCounts();
     private boolean hasUsage;
     private String errorType;
     private String errorMessage;
@@ -77,8 +76,7 @@ final class OpenAiChatDecoder extends EventDecoder {
         contentOffset = -1;
         contentLength = 0;
         finishReason = null;
-        promptTokens = -1;
-        completionTokens = -1;
+        usage.reset();
         hasUsage = false;
         errorType = null;
         errorMessage = null;
@@ -213,8 +211,30 @@ final class OpenAiChatDecoder extends EventDecoder {
         hasUsage = true;
         for (String f; (f = nextField(p)) != null; ) {
             switch (f) {
-                case "prompt_tokens" -> promptTokens = number(p);
-                case "completion_tokens" -> completionTokens = number(p);
+                case "prompt_tokens" -> usage.input = count(p);
+                case "completion_tokens" -> usage.output = count(p);
+                case "prompt_tokens_details" -> {
+                    if (isObject(p)) {
+                        for (String g; (g = nextField(p)) != null; ) {
+                            if (g.equals("cached_tokens")) {
+                                usage.cacheRead = count(p);
+                            } else {
+                                p.skipChildren();
+                            }
+                        }
+                    }
+                }
+                case "completion_tokens_details" -> {
+                    if (isObject(p)) {
+                        for (String g; (g = nextField(p)) != null; ) {
+                            if (g.equals("reasoning_tokens")) {
+                                usage.reasoning = count(p);
+                            } else {
+                                p.skipChildren();
+                            }
+                        }
+                    }
+                }
                 default -> p.skipChildren();
             }
         }
@@ -272,7 +292,7 @@ final class OpenAiChatDecoder extends EventDecoder {
             out.add(DeltaKind.STOP_REASON).stopReason(finishReason);
         }
         if (hasUsage) {
-            out.add(DeltaKind.USAGE).usage(promptTokens, completionTokens);
+            out.add(DeltaKind.USAGE).usage(usage);
         }
         if (hasError) {
             out.add(DeltaKind.ERROR).error(errorType, errorMessage);

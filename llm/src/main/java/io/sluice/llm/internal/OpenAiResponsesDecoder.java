@@ -50,8 +50,7 @@ final class OpenAiResponsesDecoder extends EventDecoder {
     private String model;
     private String status;
     private String incompleteReason;
-    private long inputTokens;
-    private long outputTokens;
+    private final UsageCounts usage = new UsageCounts();
     private int itemType;
     private String callId;
     private String name;
@@ -75,8 +74,7 @@ final class OpenAiResponsesDecoder extends EventDecoder {
         model = null;
         status = null;
         incompleteReason = null;
-        inputTokens = -1;
-        outputTokens = -1;
+        usage.reset();
         itemType = -1;
         callId = null;
         name = null;
@@ -139,8 +137,10 @@ final class OpenAiResponsesDecoder extends EventDecoder {
                     if (isObject(p)) {
                         for (String g; (g = nextField(p)) != null; ) {
                             switch (g) {
-                                case "input_tokens" -> inputTokens = number(p);
-                                case "output_tokens" -> outputTokens = number(p);
+                                case "input_tokens" -> usage.input = count(p);
+                                case "output_tokens" -> usage.output = count(p);
+                                case "input_tokens_details" -> parseDetail(p, "cached_tokens", true);
+                                case "output_tokens_details" -> parseDetail(p, "reasoning_tokens", false);
                                 default -> p.skipChildren();
                             }
                         }
@@ -148,6 +148,22 @@ final class OpenAiResponsesDecoder extends EventDecoder {
                 }
                 case "error" -> parseError(p);
                 default -> p.skipChildren(); // output[] repeats what the deltas said
+            }
+        }
+    }
+
+    /** Reads {@code field} of a usage details object: the cached input, or the reasoning tokens. */
+    private void parseDetail(JsonParser p, String field, boolean cached) throws IOException {
+        if (!isObject(p)) {
+            return;
+        }
+        for (String g; (g = nextField(p)) != null; ) {
+            if (!g.equals(field)) {
+                p.skipChildren();
+            } else if (cached) {
+                usage.cacheRead = count(p);
+            } else {
+                usage.reasoning = count(p);
             }
         }
     }
@@ -209,7 +225,7 @@ final class OpenAiResponsesDecoder extends EventDecoder {
         int toolKey = outputIndex << SHIFT;
         int textKey = toolKey | (contentIndex + 1);
         switch (type) {
-            case CREATED -> out.add(DeltaKind.MESSAGE_START).message(responseId, model).usage(inputTokens, outputTokens);
+            case CREATED -> out.add(DeltaKind.MESSAGE_START).message(responseId, model).usage(usage);
             case ITEM_ADDED -> {
                 if (itemType == FUNCTION_CALL) {
                     out.add(DeltaKind.BLOCK_START, toolKey).block(BlockType.TOOL_USE, "function_call", callId, name);
@@ -251,8 +267,8 @@ final class OpenAiResponsesDecoder extends EventDecoder {
                 if (reason != null) {
                     out.add(DeltaKind.STOP_REASON).stopReason(reason);
                 }
-                if (inputTokens >= 0 || outputTokens >= 0) {
-                    out.add(DeltaKind.USAGE).usage(inputTokens, outputTokens);
+                if (usage.any()) {
+                    out.add(DeltaKind.USAGE).usage(usage);
                 }
                 if (type == FAILED) {
                     out.add(DeltaKind.ERROR).error(errorType, errorMessage);
