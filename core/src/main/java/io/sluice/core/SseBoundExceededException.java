@@ -31,6 +31,12 @@ public final class SseBoundExceededException extends SseException {
     private final long limit;
     private final long offset;
 
+    /** {@code event_too_large}: a line or an event past the parser's bounds. */
+    @Override
+    public String errorType() {
+        return "event_too_large";
+    }
+
     public SseBoundExceededException(Bound bound, long limit, long offset) {
         super(bound.option() + " of " + limit + " bytes exceeded at stream offset " + offset);
         this.bound = bound;

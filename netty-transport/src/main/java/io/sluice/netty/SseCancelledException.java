@@ -7,4 +7,10 @@ public final class SseCancelledException extends SseStreamException {
     SseCancelledException(long events, long bytes) {
         super("cancelled", events, bytes, null);
     }
+
+    /** {@code cancelled}: the consumer cancelled the stream. */
+    @Override
+    public String errorType() {
+        return "cancelled";
+    }
 }

@@ -10,4 +10,10 @@ public final class SseClientGoneException extends SseStreamException {
     SseClientGoneException(long events, long bytes, Throwable cause) {
         super("client gone", events, bytes, cause);
     }
+
+    /** {@code client_gone}: the client this stream was written to left. */
+    @Override
+    public String errorType() {
+        return "client_gone";
+    }
 }

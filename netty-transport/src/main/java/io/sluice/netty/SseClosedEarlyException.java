@@ -25,4 +25,16 @@ public final class SseClosedEarlyException extends SseStreamException {
     public boolean tailCut() {
         return incompleteTailBytes > 0;
     }
+
+    /** {@code upstream_closed_early}: the connection ended before the stream did. */
+    @Override
+    public String errorType() {
+        return "upstream_closed_early";
+    }
+
+    /** True: the same request may find the server answering. */
+    @Override
+    public boolean retryable() {
+        return true;
+    }
 }

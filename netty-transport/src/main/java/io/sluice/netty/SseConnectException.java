@@ -13,4 +13,16 @@ public final class SseConnectException extends SseException {
     SseConnectException(String message, Throwable cause) {
         super(cause == null || cause.getMessage() == null ? message : message + ": " + cause.getMessage(), cause);
     }
+
+    /** {@code upstream_unreachable}: no connection, or none that answered: refused, unresolvable, a TLS failure, a reset before the response. */
+    @Override
+    public String errorType() {
+        return "upstream_unreachable";
+    }
+
+    /** True: the same request may find the server answering. */
+    @Override
+    public boolean retryable() {
+        return true;
+    }
 }

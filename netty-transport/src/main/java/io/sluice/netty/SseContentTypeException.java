@@ -24,4 +24,10 @@ public final class SseContentTypeException extends SseResponseException {
     public String contentType() {
         return headers().get(HttpHeaderNames.CONTENT_TYPE);
     }
+
+    /** {@code upstream_not_event_stream}: the answer is not an event stream, and would not be next time. */
+    @Override
+    public String errorType() {
+        return "upstream_not_event_stream";
+    }
 }

@@ -150,6 +150,11 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
         return parser == null ? 0 : parser.eventsDispatched();
     }
 
+    /** Whether the response's head has arrived: a failure from here on cuts a response rather than prevents one. */
+    boolean opened() {
+        return state != State.AWAIT_RESPONSE;
+    }
+
     /** Event-stream body bytes received so far, or the bytes of a passed-on response's body. */
     public long bytes() {
         return parser == null ? passedBytes : parser.bytesFed();

@@ -13,4 +13,16 @@ public final class SseMalformedResponseException extends SseStreamException {
         super("malformed response" + (cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")"),
                 events, bytes, cause);
     }
+
+    /** {@code upstream_malformed}: a broken chunk or compressed body: a fault of that response, not of the request. */
+    @Override
+    public String errorType() {
+        return "upstream_malformed";
+    }
+
+    /** True: the same request may find the server answering. */
+    @Override
+    public boolean retryable() {
+        return true;
+    }
 }

@@ -60,11 +60,9 @@ public final class SseQueueHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof SseException) {
-            queue.fail((SseException) cause);
-        } else {
-            queue.fail(new SseConnectException("pipeline failure", cause));
-        }
+        SseDecoder decoder = ctx.pipeline().get(SseDecoder.class);
+        queue.fail(decoder == null ? SseStream.typed(cause, false, 0, 0)
+                : SseStream.typed(cause, decoder.opened(), decoder.events(), decoder.bytes()));
         ctx.close();
     }
 

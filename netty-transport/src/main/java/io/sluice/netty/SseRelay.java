@@ -25,7 +25,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.sluice.core.SseBoundExceededException;
 import io.sluice.core.SseEvent;
 import io.sluice.core.SseException;
 import io.sluice.core.SseHandler;
@@ -345,23 +344,23 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         return json.append("}}").toString();
     }
 
+    /** The error's wire name ({@link SseException#errorType()}); a failure of the relay's own is {@code relay_failed}. */
     private static String errorType(Throwable error) {
-        if (error instanceof SseStatusException) {
-            return "upstream_status";
-        } else if (error instanceof SseContentTypeException) {
-            return "upstream_not_event_stream";
-        } else if (error instanceof SseConnectException) {
-            return "upstream_unreachable";
-        } else if (error instanceof SseTimeoutException) {
-            return "upstream_timeout";
-        } else if (error instanceof SseClosedEarlyException) {
-            return "upstream_closed_early";
-        } else if (error instanceof SseMalformedResponseException) {
-            return "upstream_malformed";
-        } else if (error instanceof SseBoundExceededException) {
-            return "event_too_large";
+        return error instanceof SseException sse ? sse.errorType() : "relay_failed";
+    }
+
+    /** The relay itself failed: its upstream mapping threw, or its client runs on another event loop group. */
+    private static final class RelayFailure extends SseException {
+        private static final long serialVersionUID = 1L;
+
+        RelayFailure(RuntimeException cause) {
+            super("cannot open the upstream: " + cause.getMessage(), cause);
         }
-        return "relay_failed";
+
+        @Override
+        public String errorType() {
+            return "relay_failed";
+        }
     }
 
     /**
@@ -478,7 +477,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
                 }
             } catch (RuntimeException e) {
                 // The application's mapping failed: a relay_failed answer.
-                fail(e instanceof SseException sse ? sse : new SseException("cannot open the upstream: " + e.getMessage(), e));
+                fail(e instanceof SseException sse ? sse : new RelayFailure(e));
                 return;
             } finally {
                 ReferenceCountUtil.release(msg);
@@ -497,7 +496,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
                 stream = client.open(t.request, ctx.channel().eventLoop(), t);
             } catch (RuntimeException e) {
                 // The client runs on another group: no attempt can succeed.
-                fail(e instanceof SseException sse ? sse : new SseException("cannot open the upstream: " + e.getMessage(), e));
+                fail(e instanceof SseException sse ? sse : new RelayFailure(e));
                 return;
             }
             t.stream = stream;
@@ -772,7 +771,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             } else if (state == State.KEEPING) {
                 refusal.truncated = true; // its body was cut: no whole answer to give
                 next(t, "upstream_status");
-            } else if (retryable(error) && plan(t, null)) {
+            } else if (error.retryable() && plan(t, null)) {
                 next(t, errorType(error));
             } else {
                 fail(error);
@@ -1022,16 +1021,6 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             this.headers = headers;
             this.body = body;
         }
-    }
-
-    /**
-     * Whether a failure before the head leaves the upstream worth another attempt: no answer
-     * (connect, timeout), or a cut or garbled one. Not a refusal of the stream's content type or an
-     * oversize event: those would come again.
-     */
-    private static boolean retryable(SseException error) {
-        return error instanceof SseConnectException || error instanceof SseTimeoutException
-                || error instanceof SseClosedEarlyException || error instanceof SseMalformedResponseException;
     }
 
     private static FullHttpRequest withoutBody(HttpRequest request) {

@@ -10,4 +10,10 @@ public final class SseStatusException extends SseResponseException {
     SseStatusException(HttpResponseStatus status, HttpHeaders headers, byte[] body, long bodyBytes) {
         super("HTTP " + status, status, headers, body, bodyBytes);
     }
+
+    /** {@code upstream_status}: the server refused the request; whether a status is worth another try is the caller's policy ({@link SseRelayRetry}), not this type's. */
+    @Override
+    public String errorType() {
+        return "upstream_status";
+    }
 }

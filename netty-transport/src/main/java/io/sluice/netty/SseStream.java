@@ -245,9 +245,7 @@ public final class SseStream implements AutoCloseable {
             return;
         }
         ReconnectPolicy policy = client.reconnectPolicy();
-        boolean retryable = error instanceof SseClosedEarlyException || error instanceof SseTimeoutException
-                || error instanceof SseConnectException || error instanceof SseMalformedResponseException;
-        if (policy != null && retryable && request.method().equals(HttpMethod.GET)) {
+        if (policy != null && error.retryable() && request.method().equals(HttpMethod.GET)) {
             failedAttempts = connectionDeliveredEvent ? 1 : failedAttempts + 1;
             if (failedAttempts <= policy.maxAttempts()) {
                 long delay = policy.delayMillis(failedAttempts, serverRetryMillis);
@@ -273,7 +271,11 @@ public final class SseStream implements AutoCloseable {
         } else if (error == null) {
             listener.onEnd();
         } else {
-            listener.onError(error);
+            try {
+                listener.onError(error);
+            } catch (RuntimeException e) {
+                error.addSuppressed(e); // the stream is over either way; the future below still says why
+            }
         }
         if (error == null) {
             done.complete(null);
@@ -291,6 +293,8 @@ public final class SseStream implements AutoCloseable {
                     if (!terminated) {
                         ((SseResponseListener) listener).onBody(body);
                     }
+                } catch (RuntimeException e) {
+                    listenerFailed(ctx, e);
                 } finally {
                     body.release();
                 }
@@ -313,9 +317,17 @@ public final class SseStream implements AutoCloseable {
             }
             try {
                 listener.onEvent(event);
+            } catch (RuntimeException e) {
+                listenerFailed(ctx, e);
             } finally {
                 event.release();
             }
+        }
+
+        /** The listener threw: the stream ends with {@link SseListenerException}, never retried. */
+        private void listenerFailed(ChannelHandlerContext ctx, RuntimeException e) {
+            ctx.close();
+            failed(new SseListenerException(e));
         }
 
         @Override
@@ -328,6 +340,15 @@ public final class SseStream implements AutoCloseable {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            try {
+                onDecoderEvent(ctx, evt);
+            } catch (RuntimeException e) {
+                listenerFailed(ctx, e);
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        private void onDecoderEvent(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof SseDecoder.OtherResponse other) {
                 if (!terminated) {
                     ((SseResponseListener) listener).onOtherResponse(other.status(), other.headers());
@@ -348,14 +369,12 @@ public final class SseStream implements AutoCloseable {
                 }
                 ctx.close(); // one response per connection: an SSE body is read to its end
             }
-            ctx.fireUserEventTriggered(evt);
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close();
-            failed(cause instanceof SseException ? (SseException) cause
-                    : new SseConnectException("pipeline failure", cause));
+            failed(typed(cause, decoder.opened(), events(), bytes()));
         }
     }
 
@@ -372,5 +391,22 @@ public final class SseStream implements AutoCloseable {
             queuePaused = false;
             applyDemand();
         }
+    }
+
+    /**
+     * What a connection's failure means, as a type: the decoder's and the client's own errors as
+     * they are; a socket or TLS failure ({@code IOException}) before the response's head as no
+     * connection, after it as a cut; a codec's {@code DecoderException} as a malformed response;
+     * anything else is a bug of a handler's, an internal error that no retry would mend.
+     */
+    static SseException typed(Throwable cause, boolean opened, long events, long bytes) {
+        if (cause instanceof SseException sse) {
+            return sse;
+        } else if (cause instanceof java.io.IOException) {
+            return opened ? new SseClosedEarlyException(events, bytes, 0, cause) : new SseConnectException("connection failed", cause);
+        } else if (cause instanceof io.netty.handler.codec.DecoderException) {
+            return new SseMalformedResponseException(events, bytes, cause);
+        }
+        return new SseException("internal error: " + cause, cause);
     }
 }

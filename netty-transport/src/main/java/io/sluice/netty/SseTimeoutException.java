@@ -29,4 +29,16 @@ public final class SseTimeoutException extends SseStreamException {
     public long limitMillis() {
         return limitMillis;
     }
+
+    /** {@code upstream_timeout}: the server said nothing in time. */
+    @Override
+    public String errorType() {
+        return "upstream_timeout";
+    }
+
+    /** True: the same request may find the server answering. */
+    @Override
+    public boolean retryable() {
+        return true;
+    }
 }

@@ -43,7 +43,9 @@ import static io.sluice.netty.LoopbackServer.chunk;
 import static io.sluice.netty.LoopbackServer.write;
 import static io.sluice.netty.LoopbackServer.writeAndClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -393,6 +395,53 @@ class SseClientTest {
             assertEquals(3, delays.size());
             assertTrue(delays.get(2) >= 2 && delays.get(2) <= 4, "capped, half jitter: " + delays);
         }
+    }
+
+    @Test
+    void aListenerThatThrowsEndsTheStreamWithAListenerErrorThatIsNeverRetried() throws Exception {
+        try (LoopbackServer server = LoopbackServer.start(serverGroup, (ch, request) -> LoopbackServer.write(ch,
+                LoopbackServer.SSE_HEADERS_CHUNKED + LoopbackServer.chunk("data: one\n\ndata: two\n\n")));
+             SseClient client = client().reconnect(new ReconnectPolicy(Duration.ofMillis(1), Duration.ofMillis(4), 0.5, 3)).build()) {
+            List<Long> reconnects = new CopyOnWriteArrayList<>();
+            IllegalStateException bug = new IllegalStateException("a bug in the application");
+            Recorder recorder = new Recorder() {
+                @Override
+                public void onEvent(SseEvent event) {
+                    super.onEvent(event);
+                    throw bug;
+                }
+
+                @Override
+                public void onReconnecting(SseException cause, long delayMillis) {
+                    reconnects.add(delayMillis);
+                }
+            };
+            client.open(SseRequest.get(server.uri("/")), recorder);
+
+            SseListenerException error = assertInstanceOf(SseListenerException.class, recorder.awaitEnd());
+            assertSame(bug, error.getCause());
+            assertEquals("listener_failed", error.errorType());
+            assertFalse(error.retryable());
+            assertEquals(List.of("message|one|"), recorder.events, "nothing after the throw");
+            assertEquals(List.of(), reconnects, "a bug is not retried, though the policy would retry a GET");
+            assertEquals(1, server.requests.size());
+            server.connections.peek().closeFuture().await(10, TimeUnit.SECONDS);
+            assertFalse(server.connections.peek().isActive(), "its connection closed");
+        }
+    }
+
+    @Test
+    void aPipelineFailureIsTypedByItsCauseAndTheMomentItCame() {
+        java.io.IOException reset = new java.io.IOException("Connection reset by peer");
+        assertInstanceOf(SseConnectException.class, SseStream.typed(reset, false, 0, 0), "before the head: no answer");
+        SseException cut = SseStream.typed(reset, true, 3, 120);
+        assertInstanceOf(SseClosedEarlyException.class, cut, "after the head: a cut");
+        assertTrue(cut.retryable());
+        assertInstanceOf(SseMalformedResponseException.class,
+                SseStream.typed(new io.netty.handler.codec.DecoderException("bad chunk"), true, 0, 0));
+        SseException bug = SseStream.typed(new NullPointerException(), true, 0, 0);
+        assertEquals("error", bug.errorType());
+        assertFalse(bug.retryable(), "a handler's bug is no reason to connect again");
     }
 
     @Test
