@@ -135,8 +135,11 @@ final class ProxyTunnel {
             if (msg instanceof HttpResponse response) {
                 status = response.status().code();
                 if (status != 200) {
-                    // Netty's HttpProxyHandler opens the tunnel on 200 only.
-                    refusal = status == 407 ? SseProxyException.Kind.AUTHENTICATION : SseProxyException.Kind.REFUSED;
+                    // Netty's HttpProxyHandler opens the tunnel on 200 only. A 401 to CONNECT is about
+                    // the proxy's credentials too, since nothing reached the upstream: tinyproxy answers
+                    // wrong ones so (and 407 to none).
+                    refusal = status == 407 || status == 401 ? SseProxyException.Kind.AUTHENTICATION
+                            : SseProxyException.Kind.REFUSED;
                     answer = response.status().toString();
                 }
             } else if (msg instanceof Socks5InitialResponse initial) {

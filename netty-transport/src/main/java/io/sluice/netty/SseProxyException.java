@@ -20,8 +20,9 @@ public final class SseProxyException extends SseConnectException {
         /** The proxy was not reached: its name did not resolve, it refused the connection, or connecting timed out. */
         UNREACHABLE,
         /**
-         * The proxy wants credentials it was not given or refused those it was: HTTP {@code 407}, a
-         * rejected SOCKS5 username and password, or a SOCKS5 proxy accepting none of the methods offered.
+         * The proxy wants credentials it was not given or refused those it was: HTTP {@code 407} (or
+         * {@code 401}, which tinyproxy answers to wrong ones), a rejected SOCKS5 username and
+         * password, or a SOCKS5 proxy accepting none of the methods offered.
          */
         AUTHENTICATION,
         /** The proxy answered and would not open the tunnel: an HTTP status other than 200, or a SOCKS5 failure reply. */
