@@ -1,4 +1,4 @@
-package io.sluice.netty;
+package io.sluice.netty.testing;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -42,6 +42,7 @@ import io.netty.handler.codec.socksx.v5.Socks5ServerEncoder;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -52,10 +53,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * pipeline and bytes are spliced both ways, unread. A tunnel to an upstream that cannot be reached
  * is answered {@code 502} (HTTP) or {@code CONNECTION_REFUSED} (SOCKS5).
  */
-final class LoopbackProxy implements AutoCloseable {
+public final class LoopbackProxy implements AutoCloseable {
     private final Channel server;
-    /** Each handshake as the proxy saw it: {@code CONNECT 127.0.0.1:1234 auth=Basic ...} or {@code SOCKS5 DOMAIN 127.0.0.1:1234}. */
-    final Queue<String> handshakes = new ConcurrentLinkedQueue<>();
+    /** Each handshake as the proxy saw it: {@code CONNECT 127.0.0.1:1234 auth=Basic ...} or {@code SOCKS5 DOMAIN(3) 127.0.0.1:1234}. */
+    private final Queue<String> handshakes = new ConcurrentLinkedQueue<>();
     /** Every accepted connection, closed with the proxy. */
     private final Queue<Channel> connections = new ConcurrentLinkedQueue<>();
 
@@ -72,7 +73,7 @@ final class LoopbackProxy implements AutoCloseable {
     }
 
     /** An HTTP CONNECT proxy; with a non-null {@code user}, only for {@code Proxy-Authorization: Basic} of these credentials. */
-    static LoopbackProxy http(EventLoopGroup group, String user, String password) {
+    public static LoopbackProxy http(EventLoopGroup group, String user, String password) {
         String expected = user == null ? null
                 : "Basic " + Base64.getEncoder().encodeToString((user + ':' + password).getBytes(StandardCharsets.UTF_8));
         LoopbackProxy[] self = new LoopbackProxy[1];
@@ -122,7 +123,7 @@ final class LoopbackProxy implements AutoCloseable {
     }
 
     /** A SOCKS5 proxy; with a non-null {@code user}, only for RFC 1929 authentication with these credentials. */
-    static LoopbackProxy socks5(EventLoopGroup group, String user, String password) {
+    public static LoopbackProxy socks5(EventLoopGroup group, String user, String password) {
         LoopbackProxy[] self = new LoopbackProxy[1];
         self[0] = new LoopbackProxy(group, new ChannelInitializer<Channel>() {
             @Override
@@ -232,7 +233,12 @@ final class LoopbackProxy implements AutoCloseable {
         }
     }
 
-    int port() {
+    /** Each handshake as the proxy saw it, in order: {@code CONNECT 127.0.0.1:1234 auth=Basic ...} or {@code SOCKS5 DOMAIN(3) 127.0.0.1:1234}. */
+    public List<String> handshakes() {
+        return List.copyOf(handshakes);
+    }
+
+    public int port() {
         return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
