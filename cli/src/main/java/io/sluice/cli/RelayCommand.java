@@ -127,6 +127,9 @@ final class RelayCommand implements Callable<Integer> {
     @Mixin
     private FrontDoorOptions door;
 
+    @Mixin
+    private ProxyOptions proxy;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
@@ -168,7 +171,8 @@ final class RelayCommand implements Callable<Integer> {
                     GetCommand.seconds(heartbeat), GetCommand.seconds(idleTimeout),
                     GetCommand.seconds(firstByteTimeout), insecure, maxBody, message, dropClientCredentials),
                     door.guard(), warning -> err.println("sluice relay: " + warning),
-                    outcome -> log.println(accessLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), outcome)), authenticator);
+                    outcome -> log.println(accessLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), outcome)), authenticator,
+                    proxy.proxy());
         } catch (UncheckedIOException e) {
             throw new InputException("cannot serve " + files + ": " + e.getCause().getMessage(), e);
         }
