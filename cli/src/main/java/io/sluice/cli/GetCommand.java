@@ -14,6 +14,7 @@ import io.sluice.netty.SseRequest;
 import io.sluice.netty.SseResponseException;
 import io.sluice.netty.SseStream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -98,6 +99,9 @@ final class GetCommand implements Callable<Integer> {
             description = "Also record the connection's plaintext traffic to a pcap file, to replay later.")
     private Path capture;
 
+    @Mixin
+    private ProxyOptions proxy;
+
     @Override
     public Integer call() throws InterruptedException {
         SseRequest request = request();
@@ -113,6 +117,7 @@ final class GetCommand implements Callable<Integer> {
         if (capture != null) {
             options.capture(capture);
         }
+        options.proxy(proxy.proxy());
         SseClient client;
         try {
             client = options.build();

@@ -133,6 +133,9 @@ final class RelayCommand implements Callable<Integer> {
     @Mixin
     private ProtocolOptions protocolOptions;
 
+    @Mixin
+    private ProxyOptions proxy;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
@@ -175,7 +178,8 @@ final class RelayCommand implements Callable<Integer> {
                     GetCommand.seconds(heartbeat), GetCommand.seconds(idleTimeout),
                     GetCommand.seconds(firstByteTimeout), insecure, maxBody, message, dropClientCredentials),
                     door.guard(), warning -> err.println("sluice relay: " + warning),
-                    outcome -> log.println(accessLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), outcome)), authenticator);
+                    outcome -> log.println(accessLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), outcome)), authenticator,
+                    proxy.proxy());
         } catch (UncheckedIOException e) {
             throw new InputException("cannot serve " + files + ": " + e.getCause().getMessage(), e);
         }
@@ -220,19 +224,23 @@ final class RelayCommand implements Callable<Integer> {
                 o.firstEventNanos() < 0 ? "-1" : String.format(Locale.ROOT, "%.1f", o.firstEventNanos() / 1e6),
                 o.totalNanos() / 1e6, o.end(), o.answer().name().toLowerCase(Locale.ROOT), o.attempts().size());
         if (o.tap() instanceof MessageCollector collector && collector.message().provider() != null) {
-            LlmMessage m = collector.message();
-            Usage u = m.usage();
-            line += " provider=" + m.provider().id() + " stop=" + orDash(m.stopReason())
-                    + " input_tokens=" + orDash(u.inputTokens()) + " output_tokens=" + orDash(u.outputTokens())
-                    + " cache_read_input_tokens=" + orDash(u.cacheReadInputTokens())
-                    + " cache_creation_input_tokens=" + orDash(u.cacheCreationInputTokens())
-                    + " reasoning_tokens=" + orDash(u.reasoningTokens())
-                    + " cache_creation_5m_input_tokens=" + orDash(u.cacheCreation5mInputTokens())
-                    + " cache_creation_1h_input_tokens=" + orDash(u.cacheCreation1hInputTokens())
-                    + " tool_use_prompt_tokens=" + orDash(u.toolUsePromptTokens())
-                    + " server_tool_use=" + serverToolUse(u.serverToolUse());
+            line += messageFields(collector.message());
         }
         return line;
+    }
+
+    /** An LLM stream's part of its access log line: its provider, stop reason and every usage count, each after a space. */
+    static String messageFields(LlmMessage m) {
+        Usage u = m.usage();
+        return " provider=" + m.provider().id() + " stop=" + orDash(m.stopReason())
+                + " input_tokens=" + orDash(u.inputTokens()) + " output_tokens=" + orDash(u.outputTokens())
+                + " cache_read_input_tokens=" + orDash(u.cacheReadInputTokens())
+                + " cache_creation_input_tokens=" + orDash(u.cacheCreationInputTokens())
+                + " reasoning_tokens=" + orDash(u.reasoningTokens())
+                + " cache_creation_5m_input_tokens=" + orDash(u.cacheCreation5mInputTokens())
+                + " cache_creation_1h_input_tokens=" + orDash(u.cacheCreation1hInputTokens())
+                + " tool_use_prompt_tokens=" + orDash(u.toolUsePromptTokens())
+                + " server_tool_use=" + serverToolUse(u.serverToolUse());
     }
 
     /** {@code web_search_requests:1,web_fetch_requests:0}; {@code -} when none was reported. */

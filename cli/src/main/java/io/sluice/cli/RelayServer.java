@@ -12,6 +12,7 @@ import io.sluice.llm.MessageCollector;
 import io.sluice.netty.SseRequestAuthenticator;
 import io.sluice.netty.SseClient;
 import io.sluice.netty.SseHeaderPolicy;
+import io.sluice.netty.SseProxy;
 import io.sluice.netty.SseRelay;
 import io.sluice.netty.SseRelayRetry;
 import io.sluice.netty.SseRequest;
@@ -95,6 +96,12 @@ final class RelayServer extends CommandServer {
      */
     static RelayServer start(Options options, SseRequestGuard guard, Consumer<String> warnings,
                              Consumer<SseRelay.Outcome> accessLog, SseRequestAuthenticator authenticator) {
+        return start(options, guard, warnings, accessLog, authenticator, null);
+    }
+
+    /** As above, every upstream connection through {@code proxy} (null: direct). */
+    static RelayServer start(Options options, SseRequestGuard guard, Consumer<String> warnings,
+                             Consumer<SseRelay.Outcome> accessLog, SseRequestAuthenticator authenticator, SseProxy proxy) {
         RelayServer s = new RelayServer();
         try {
             s.client = SseClient.builder()
@@ -102,6 +109,7 @@ final class RelayServer extends CommandServer {
                     .insecure(options.insecure())
                     .idleTimeout(options.idleTimeout())
                     .firstByteTimeout(options.firstByteTimeout())
+                    .proxy(proxy)
                     .build();
             List<String> dropped = new ArrayList<>();
             if (authenticator != null) {

@@ -22,6 +22,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import javax.net.ssl.SSLException;
@@ -37,8 +38,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A streaming SSE client on Netty: HTTP/1.1, GET or POST with headers and a body, TLS with the
- * JDK provider, gzip, connect / first-byte / idle timeouts, cancel, and EventSource-style reconnect
- * for GET. Every failure ends the stream with a typed {@link io.sluice.core.SseException}.
+ * JDK provider, gzip, connect / first-byte / idle timeouts, cancel, EventSource-style reconnect
+ * for GET, and an optional HTTP CONNECT or SOCKS5 proxy ({@link Builder#proxy}). Every failure ends
+ * the stream with a typed {@link io.sluice.core.SseException}.
  *
  * <p>One client holds one event loop group (its own, epoll where available and NIO otherwise, or
  * the caller's) and serves any number of concurrent streams on it, none with a thread of its own.
@@ -77,6 +79,7 @@ public final class SseClient implements AutoCloseable {
     private final int highWater;
     private final int lowWater;
     private final OutputStream capture;
+    private final SseProxy proxy;
 
     private SseClient(Builder b) {
         if (b.group != null) {
@@ -109,6 +112,7 @@ public final class SseClient implements AutoCloseable {
         reconnect = b.reconnect;
         highWater = b.highWater;
         lowWater = b.lowWater;
+        proxy = b.proxy;
         try {
             if (b.capture == null) {
                 capture = null;
@@ -222,9 +226,22 @@ public final class SseClient implements AutoCloseable {
         return idleTimeoutMillis > 0 ? new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS) : null;
     }
 
-    /** A bootstrap for one connection of a stream, on the stream's own event loop. */
-    Bootstrap bootstrap(EventLoop loop, SseRequest request, SseDecoder decoder, ChannelInboundHandlerAdapter last) {
-        return new Bootstrap()
+    /** The proxy a connection for {@code request} goes through; null when direct (none, or a no-proxy host). */
+    SseProxy proxyFor(SseRequest request) {
+        return proxy != null && !proxy.bypasses(request.uri().getHost()) ? proxy : null;
+    }
+
+    /**
+     * A bootstrap for one connection of a stream, on the stream's own event loop; through
+     * {@code via} unless null. Through a proxy, the upstream's name is not resolved here (the
+     * bootstrap's resolver does nothing): connect to {@link ProxyTunnel#unresolvedDestination}.
+     */
+    Bootstrap bootstrap(EventLoop loop, SseRequest request, SseProxy via, SseDecoder decoder, ChannelInboundHandlerAdapter last) {
+        Bootstrap bootstrap = new Bootstrap();
+        if (via != null) {
+            bootstrap.resolver(NoopAddressResolverGroup.INSTANCE);
+        }
+        return bootstrap
                 .group(loop)
                 .channel(channelType)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis))
@@ -242,11 +259,17 @@ public final class SseClient implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         ChannelPipeline p = ch.pipeline();
+                        if (via != null) {
+                            // First: the tunnel's handshake is the first thing on the wire, and TLS runs inside it.
+                            ProxyTunnel.addFirst(p, via, request, connectTimeoutMillis);
+                        }
                         if (request.isTls()) {
                             p.addLast("tls", ssl.newHandler(ch.alloc(), request.uri().getHost(), request.port()));
                         }
                         if (capture != null) {
                             // After TLS: the capture holds the plaintext HTTP that sluice replay reads.
+                            // After the proxy's handler too: the tunnel's handshake is not the upstream's
+                            // HTTP, so it is left out; the capture's addresses are the proxy's.
                             p.addLast("capture", PcapWriteHandler.builder()
                                     .sharedOutputStream(true)
                                     .writePcapGlobalHeader(false)
@@ -288,17 +311,29 @@ public final class SseClient implements AutoCloseable {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            timer.cancel(false);
-            ctx.pipeline().remove(this);
+            ctx.pipeline().remove(this); // cancels the timer
             ctx.fireChannelRead(msg);
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            cancel();
+            ctx.fireChannelInactive();
+        }
+
+        /**
+         * Also when the pipeline is torn down: a proxy handler that loses its connection before the
+         * tunnel opens reports it as an error and never passes the inactive event on.
+         */
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            cancel();
+        }
+
+        private void cancel() {
             if (timer != null) {
                 timer.cancel(false);
             }
-            ctx.fireChannelInactive();
         }
     }
 
@@ -318,6 +353,7 @@ public final class SseClient implements AutoCloseable {
         private int highWater = 1024;
         private int lowWater = 256;
         private Path capture;
+        private SseProxy proxy;
 
         private Builder() {
         }
@@ -396,9 +432,25 @@ public final class SseClient implements AutoCloseable {
             return this;
         }
 
-        /** Records every connection's plaintext traffic to this pcap file (replayable with {@code sluice replay}). */
+        /**
+         * Records every connection's plaintext traffic to this pcap file (replayable with {@code sluice replay}).
+         * Through a proxy, the upstream's HTTP only, not the tunnel's handshake, between the
+         * client's address and the proxy's.
+         */
         public Builder capture(Path pcapFile) {
             this.capture = pcapFile;
+            return this;
+        }
+
+        /**
+         * Connects through {@code proxy} (HTTP {@code CONNECT} or SOCKS5), except to the hosts its
+         * no-proxy list names; null (the default) connects directly. Never set implicitly: pass
+         * {@link SseProxy#fromEnvironment()} or {@link SseProxy#fromSystemProperties()} to use those.
+         * The connect timeout bounds the connection to the proxy and, again, its handshake; a
+         * failure there ends the stream with an {@link SseProxyException}.
+         */
+        public Builder proxy(SseProxy proxy) {
+            this.proxy = proxy;
             return this;
         }
 

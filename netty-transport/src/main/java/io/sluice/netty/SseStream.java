@@ -193,13 +193,17 @@ public final class SseStream implements AutoCloseable {
             bytesBefore += decoder.bytes();
         }
         decoder = client.newDecoder(listener instanceof SseResponseListener);
-        Bootstrap bootstrap = client.bootstrap(loop, request, decoder, new StreamHandler());
-        ChannelFuture connecting = bootstrap.connect(request.uri().getHost(), request.port());
+        SseProxy via = client.proxyFor(request);
+        Bootstrap bootstrap = client.bootstrap(loop, request, via, decoder, new StreamHandler());
+        ChannelFuture connecting = via == null
+                ? bootstrap.connect(request.uri().getHost(), request.port())
+                : bootstrap.connect(ProxyTunnel.unresolvedDestination(request));
         channel = connecting.channel();
         connecting.addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
-                failed(new SseConnectException("cannot connect to " + request.uri().getHost() + ':' + request.port(),
-                        f.cause()));
+                failed(via != null ? SseProxyException.unreachable(via, ProxyTunnel.destination(request), f.cause())
+                        : new SseConnectException("cannot connect to " + request.uri().getHost() + ':' + request.port(),
+                                f.cause()));
                 return;
             }
             if (terminated) {

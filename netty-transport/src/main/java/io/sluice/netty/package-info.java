@@ -3,7 +3,8 @@
  * response into owned events (after {@link io.sluice.netty.SseDecompressor}, which inflates gzip and
  * deflate a bounded step per read); {@link io.sluice.netty.SseQueueHandler}, which hands them to a
  * consumer thread through the core's SPSC queue with autoRead backpressure; and
- * {@link io.sluice.netty.SseClient}, a streaming client built on both. The server side:
+ * {@link io.sluice.netty.SseClient}, a streaming client built on both, optionally through an HTTP
+ * CONNECT or SOCKS5 {@link io.sluice.netty.SseProxy}. The server side:
  * {@link io.sluice.netty.SseResponder} answers a request with an event stream and hands the
  * application its {@link io.sluice.netty.SseEmitter}; {@link io.sluice.netty.SseReplayBuffer} keeps
  * recent events so a reconnecting client resumes after its {@code Last-Event-ID};
@@ -34,7 +35,8 @@
  *
  * <h2>Errors</h2>
  * Each stream ends exactly once: cleanly, or with one {@link io.sluice.core.SseException}:
- * {@link io.sluice.netty.SseConnectException} (no response),
+ * {@link io.sluice.netty.SseConnectException} (no response; an {@link io.sluice.netty.SseProxyException}
+ * when the proxy would not open the tunnel),
  * {@link io.sluice.netty.SseResponseException} (a response that is not an event stream, with its
  * status, headers and body), or {@link io.sluice.netty.SseStreamException} (after the stream began:
  * closed early, timed out, cancelled; with the events and bytes received). On the server side a

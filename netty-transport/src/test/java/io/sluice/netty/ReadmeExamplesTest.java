@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.sluice.core.SseException;
 import io.sluice.core.handoff.OwnedSseEvent;
 import io.sluice.core.handoff.SseEventQueue;
+import io.sluice.netty.testing.LoopbackProxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -187,7 +188,29 @@ class ReadmeExamplesTest {
     }
 
     @Test
+    void clientThroughAProxy() throws Exception {
+        try (LoopbackServer server = server();
+             LoopbackProxy corporate = LoopbackProxy.http(group, "user", "secret")) {
+            URI uri = server.uri("/feed");
+            String proxyHost = "127.0.0.1";
+            int proxyPort = corporate.port();
+            List<String> seen = new ArrayList<>();
+            // readme:proxy
+            SseProxy proxy = SseProxy.http(proxyHost, proxyPort) // or SseProxy.parse("http://user:secret@host:3128")
+                    .withCredentials("user", "secret")
+                    .withNoProxy("localhost", ".internal.example"); // reached directly
+            try (SseClient client = SseClient.builder().proxy(proxy).build()) {
+                SseStream stream = client.open(SseRequest.get(uri), event -> seen.add(event.dataAsString()));
+                stream.done().toCompletableFuture().join(); // a refused tunnel: SseProxyException
+            }
+            // end
+            assertEquals(List.of("{\"text\":\"Hel\"}", "{\"text\":\"lo\"}"), seen);
+            assertEquals(1, corporate.handshakes().size());
+        }
+    }
+
+    @Test
     void readmeShowsTheseExamplesVerbatim() throws Exception {
-        ReadmeSection.assertShowsVerbatim("ReadmeExamplesTest", "transport examples", 4);
+        ReadmeSection.assertShowsVerbatim("ReadmeExamplesTest", "transport examples", 5);
     }
 }
