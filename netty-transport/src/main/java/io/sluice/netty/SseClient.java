@@ -59,6 +59,10 @@ public final class SseClient implements AutoCloseable {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     /** Default {@link Builder#firstByteTimeout}: 60 s. */
     public static final Duration DEFAULT_FIRST_BYTE_TIMEOUT = Duration.ofSeconds(60);
+    /** Default of {@link Builder#connectionPool}: idle kept-alive connections per upstream and event loop. */
+    public static final int DEFAULT_MAX_IDLE_PER_HOST = 8;
+    /** Default of {@link Builder#connectionPool}: how long an idle connection is kept. */
+    public static final Duration DEFAULT_POOL_IDLE_TIMEOUT = Duration.ofSeconds(60);
     /** Default {@link Builder#idleTimeout}: 10 minutes. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(10);
 
@@ -80,6 +84,7 @@ public final class SseClient implements AutoCloseable {
     private final int lowWater;
     private final OutputStream capture;
     private final SseProxy proxy;
+    private final SseConnectionPool pool;
 
     private SseClient(Builder b) {
         if (b.group != null) {
@@ -113,6 +118,7 @@ public final class SseClient implements AutoCloseable {
         highWater = b.highWater;
         lowWater = b.lowWater;
         proxy = b.proxy;
+        pool = new SseConnectionPool(b.maxIdlePerHost, b.poolIdleTimeout.toNanos());
         try {
             if (b.capture == null) {
                 capture = null;
@@ -154,7 +160,7 @@ public final class SseClient implements AutoCloseable {
 
     /** Opens a stream whose events reach {@code listener} on the stream's event loop. */
     public SseStream open(SseRequest request, SseListener listener) {
-        SseStream stream = new SseStream(this, request, group.next(), listener, highWater, lowWater);
+        SseStream stream = new SseStream(this, request, loopFor(request), listener, highWater, lowWater);
         stream.start();
         return stream;
     }
@@ -178,7 +184,7 @@ public final class SseClient implements AutoCloseable {
      * when the consumer falls behind, the connection stops reading (high and low water of the builder).
      */
     public SseStream openQueue(SseRequest request) {
-        SseStream stream = new SseStream(this, request, group.next(), null, highWater, lowWater);
+        SseStream stream = new SseStream(this, request, loopFor(request), null, highWater, lowWater);
         stream.start();
         return stream;
     }
@@ -275,20 +281,87 @@ public final class SseClient implements AutoCloseable {
                                     .writePcapGlobalHeader(false)
                                     .build(capture));
                         }
-                        if (firstByteTimeoutMillis > 0) {
-                            p.addLast("first-byte", new FirstByteTimeout(firstByteTimeoutMillis));
-                        }
                         if (idleTimeoutMillis > 0) {
                             p.addLast(IDLE, newIdleHandler());
                         }
                         p.addLast(HTTP, new HttpClientCodec());
-                        if (gzip) {
-                            p.addLast("gunzip", new SseDecompressor());
-                        }
-                        p.addLast("sse", decoder);
-                        p.addLast("stream", last);
+                        attachStream(p, decoder, last);
                     }
                 });
+    }
+
+    /**
+     * Adds one stream's handlers to a connection's pipeline: its first-byte timer, decompressor,
+     * decoder and last handler, after the connection's own (proxy tunnel, TLS, capture, idle
+     * timer, HTTP codec), which a kept-alive connection keeps from stream to stream.
+     */
+    void attachStream(ChannelPipeline p, SseDecoder decoder, ChannelInboundHandlerAdapter last) {
+        if (firstByteTimeoutMillis > 0) {
+            p.addBefore(HTTP, "first-byte", new FirstByteTimeout(firstByteTimeoutMillis));
+        }
+        if (p.get(IDLE) != null) {
+            p.replace(IDLE, IDLE, newIdleHandler()); // a reused connection's timer starts afresh with its stream
+        }
+        if (gzip) {
+            p.addLast("gunzip", new SseDecompressor());
+        }
+        p.addLast("sse", decoder);
+        p.addLast("stream", last);
+    }
+
+    /** Takes a finished stream's handlers out of its connection's pipeline, before the connection is pooled. */
+    private static void detachStream(ChannelPipeline p) {
+        for (String name : new String[] {"first-byte", "gunzip", "sse", "stream"}) {
+            if (p.get(name) != null) {
+                p.remove(name);
+            }
+        }
+    }
+
+    /**
+     * The loop for a stream free to run on any: the one where its upstream's last connection was
+     * parked, so the stream can reuse it (pooled connections belong to their loop), else the next.
+     */
+    private EventLoop loopFor(SseRequest request) {
+        EventLoop loop = pool.enabled() ? pool.loopFor(SseConnectionPool.Key.of(request, proxyFor(request))) : null;
+        return loop != null ? loop : group.next();
+    }
+
+    /** An idle kept-alive connection to {@code request}'s upstream on {@code loop}, or null. On {@code loop}. */
+    Channel pooledConnection(EventLoop loop, SseRequest request, SseProxy via) {
+        return pool.enabled() ? pool.acquire(loop, SseConnectionPool.Key.of(request, via)) : null;
+    }
+
+    /**
+     * A stream on {@code ch} ended: a connection whose response was read to its framed end and
+     * kept alive goes to the pool, without the stream's handlers; any other is closed. On its loop.
+     */
+    void streamEnded(Channel ch, SseDecoder decoder, SseRequest request, SseProxy via) {
+        if (pool.enabled() && decoder.reusable() && ch.isActive()) {
+            detachStream(ch.pipeline());
+            pool.release(ch, SseConnectionPool.Key.of(request, via));
+        } else {
+            ch.close();
+        }
+    }
+
+    void connectionOpened() {
+        pool.opened.increment();
+    }
+
+    /** Connections this client opened (each a TCP and, for https, a TLS handshake). */
+    public long connectionsOpened() {
+        return pool.opened.sum();
+    }
+
+    /** Streams that went over a kept-alive connection instead of a new one. */
+    public long connectionsReused() {
+        return pool.reused.sum();
+    }
+
+    /** Idle kept-alive connections closed by the pool: idle too long, or closed or spoken on by the server. */
+    public long connectionsEvicted() {
+        return pool.evicted.sum();
     }
 
     /** Fails the connection when no response byte arrives in time after it became active. */
@@ -300,13 +373,25 @@ public final class SseClient implements AutoCloseable {
             this.millis = millis;
         }
 
+        /** On a kept-alive connection, already active, the stream's request goes now: the timer starts here. */
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            if (ctx.channel().isActive()) {
+                start(ctx);
+            }
+        }
+
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
+            start(ctx);
+            ctx.fireChannelActive();
+        }
+
+        private void start(ChannelHandlerContext ctx) {
             timer = ctx.executor().schedule(() -> {
                 ctx.fireExceptionCaught(new SseTimeoutException(SseTimeoutException.Kind.FIRST_BYTE, millis, 0, 0));
                 ctx.close();
             }, millis, TimeUnit.MILLISECONDS);
-            ctx.fireChannelActive();
         }
 
         @Override
@@ -354,8 +439,29 @@ public final class SseClient implements AutoCloseable {
         private int lowWater = 256;
         private Path capture;
         private SseProxy proxy;
+        private int maxIdlePerHost = DEFAULT_MAX_IDLE_PER_HOST;
+        private Duration poolIdleTimeout = DEFAULT_POOL_IDLE_TIMEOUT;
 
         private Builder() {
+        }
+
+        /**
+         * Keeps up to {@code maxIdlePerHost} idle HTTP/1.1 connections per upstream (scheme, host,
+         * port, proxy) and event loop, each for at most {@code idleTimeout}, so a stream after a
+         * clean end reuses its connection and TLS session instead of a new handshake (default
+         * {@value #DEFAULT_MAX_IDLE_PER_HOST} for {@link #DEFAULT_POOL_IDLE_TIMEOUT 60 s}); 0 turns
+         * pooling off, every stream on a connection of its own. Only a connection whose response
+         * was read to its framed end and kept alive is reused; a request that fails on a reused
+         * connection before any response byte (the server had closed it) is sent once more on a new
+         * one, unseen by the listener.
+         */
+        public Builder connectionPool(int maxIdlePerHost, Duration idleTimeout) {
+            if (maxIdlePerHost < 0 || idleTimeout.isNegative()) {
+                throw new IllegalArgumentException("connection pool bounds must not be negative: " + maxIdlePerHost + ", " + idleTimeout);
+            }
+            this.maxIdlePerHost = maxIdlePerHost;
+            this.poolIdleTimeout = idleTimeout;
+            return this;
         }
 
         /** Runs on the caller's group (not shut down by the client), with a matching channel type. */

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -115,6 +116,13 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
     private SseException parserError;
     private Throwable cause;
 
+    /** The response's framing lets the connection carry another: HTTP/1.1 keep-alive, its body sized or chunked. */
+    private boolean persistent;
+    /** A final (not 1xx) response head arrived. */
+    private boolean headSeen;
+    /** The response's body was read to its framed end (not to a close or a cut). */
+    private boolean endedWhole;
+
     private HttpResponse rejected;
     private ByteBuf errorBody;
     private long errorBodyBytes;
@@ -150,9 +158,18 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
         return parser == null ? 0 : parser.eventsDispatched();
     }
 
+    /**
+     * Whether the connection may carry another request: the stream ended cleanly at its body's
+     * framed end (its last chunk, or its length) and the response kept the connection alive. A
+     * body read to the close, a cut, an error, an idle timeout: never.
+     */
+    boolean reusable() {
+        return state == State.DONE && endedWhole && persistent && cause == null;
+    }
+
     /** Whether the response's head has arrived: a failure from here on cuts a response rather than prevents one. */
     boolean opened() {
-        return state != State.AWAIT_RESPONSE;
+        return headSeen;
     }
 
     /** Event-stream body bytes received so far, or the bytes of a passed-on response's body. */
@@ -197,6 +214,9 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
                 if (isInterim(response.status())) {
                     return; // 100 Continue, 103 Early Hints: the answer is still to come (RFC 9110, 15.2)
                 }
+                headSeen = true;
+                persistent = HttpUtil.isKeepAlive(response)
+                        && (HttpUtil.isTransferEncodingChunked(response) || HttpUtil.isContentLengthSet(response));
                 if ((response.status().codeClass() != HttpStatusClass.SUCCESS || !isEventStream(response.headers())
                         || !isIdentity(response.headers())) && passOtherResponses) {
                     state = State.PASSING;
@@ -237,6 +257,7 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 if (msg instanceof LastHttpContent) {
+                    endedWhole = true;
                     endStream();
                 }
                 return;
@@ -267,6 +288,7 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
                     ctx.fireChannelRead(body.retain()); // the caller releases the message; this is the next handler's
                 }
                 if (msg instanceof LastHttpContent) {
+                    endedWhole = true;
                     state = State.DONE;
                     ctx.fireUserEventTriggered(new StreamEnd(0, passedBytes));
                 }

@@ -54,6 +54,9 @@ public final class SseStream implements AutoCloseable {
     private long serverRetryMillis = -1;
     private int failedAttempts;
     private boolean connectionDeliveredEvent;
+    /** The current connection came from the client's pool: a failure before any response byte is retried once, fresh. */
+    private boolean reusedConnection;
+    private boolean freshConnection;
     private long eventsBefore;
     private long bytesBefore;
 
@@ -194,7 +197,21 @@ public final class SseStream implements AutoCloseable {
         }
         decoder = client.newDecoder(listener instanceof SseResponseListener);
         SseProxy via = client.proxyFor(request);
-        Bootstrap bootstrap = client.bootstrap(loop, request, via, decoder, new StreamHandler());
+        Channel pooled = freshConnection ? null : client.pooledConnection(loop, request, via);
+        freshConnection = false;
+        if (pooled != null) {
+            reusedConnection = true;
+            channel = pooled;
+            client.attachStream(pooled.pipeline(), decoder, new StreamHandler(via));
+            pooled.writeAndFlush(httpRequest());
+            if (!paused()) {
+                pooled.read();
+            }
+            return;
+        }
+        reusedConnection = false;
+        client.connectionOpened();
+        Bootstrap bootstrap = client.bootstrap(loop, request, via, decoder, new StreamHandler(via));
         ChannelFuture connecting = via == null
                 ? bootstrap.connect(request.uri().getHost(), request.port())
                 : bootstrap.connect(ProxyTunnel.unresolvedDestination(request));
@@ -248,6 +265,13 @@ public final class SseStream implements AutoCloseable {
         if (terminated) {
             return;
         }
+        if (reusedConnection && !decoder.opened() && error.retryable()) {
+            // A kept-alive connection the server had closed as the request went out: once more on a
+            // new connection, as if the first had never been tried (no attempt counted, nothing told).
+            freshConnection = true;
+            connect();
+            return;
+        }
         ReconnectPolicy policy = client.reconnectPolicy();
         if (policy != null && error.retryable() && request.method().equals(HttpMethod.GET)) {
             failedAttempts = connectionDeliveredEvent ? 1 : failedAttempts + 1;
@@ -290,6 +314,13 @@ public final class SseStream implements AutoCloseable {
 
     /** The last handler of each connection: events to the listener or queue, the decoder's end to the stream. */
     private final class StreamHandler extends ChannelInboundHandlerAdapter {
+        /** The proxy the connection goes through, part of its pool key; null when direct. */
+        private final SseProxy via;
+
+        StreamHandler(SseProxy via) {
+            this.via = via;
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof ByteBuf body) { // a passed-on response's body: only an SseResponseListener asks for one
@@ -368,10 +399,17 @@ public final class SseStream implements AutoCloseable {
                     listener.onRetry(serverRetryMillis);
                 }
             } else if (evt instanceof SseDecoder.StreamEnd) {
-                if (!terminated) {
-                    terminate(null);
-                }
-                ctx.close(); // one response per connection: an SSE body is read to its end
+                // Pooled or closed once this event has passed (the handlers it passes through go
+                // with the stream), and only then the end told: a listener that opens its next
+                // stream on hearing it finds the connection back in the pool.
+                Channel ch = ctx.channel();
+                SseDecoder ended = decoder;
+                ch.eventLoop().execute(() -> {
+                    client.streamEnded(ch, ended, request, via);
+                    if (!terminated) {
+                        terminate(null);
+                    }
+                });
             }
         }
 

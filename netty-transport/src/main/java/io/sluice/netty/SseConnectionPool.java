@@ -1,0 +1,163 @@
+package io.sluice.netty;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * An {@link SseClient}'s idle HTTP/1.1 keep-alive connections, kept per event loop and per
+ * upstream ({@link Key}: scheme, host, port, proxy), so a stream reuses a connection of its own
+ * loop (a relay's upstream and downstream stay on one thread) and a TLS handshake is paid once per
+ * connection, not per request.
+ *
+ * <p>Only a connection whose stream ended cleanly at its body's framed end, with the response
+ * keeping it alive, is given back ({@link SseDecoder#reusable()}); a cut, cancelled, failed or
+ * {@code connection: close} stream's connection is closed. A parked connection is read (so a
+ * server's close is seen at once) and closed after the idle timeout, when the server sends
+ * anything out of turn, or when its upstream already holds {@code maxIdlePerHost} idle
+ * connections on that loop. Last in, first out: the most recently used connection is the
+ * likeliest to be alive.
+ *
+ * <p>Each loop's map is touched only on that loop; the counters are read from any thread.
+ */
+final class SseConnectionPool {
+    static final String PARKED = "parked";
+
+    /** Which connections a request may reuse. */
+    record Key(boolean tls, String host, int port, SseProxy proxy) {
+        static Key of(SseRequest request, SseProxy via) {
+            return new Key(request.isTls(), request.uri().getHost().toLowerCase(java.util.Locale.ROOT), request.port(), via);
+        }
+    }
+
+    private final int maxIdlePerHost;
+    private final long idleNanos;
+    private final ConcurrentMap<EventLoop, Map<Key, ArrayDeque<Channel>>> idle = new ConcurrentHashMap<>();
+    /** The loop an upstream's connection was last parked on: where a stream free to choose its loop looks first. */
+    private final ConcurrentMap<Key, EventLoop> lastParked = new ConcurrentHashMap<>();
+    final LongAdder opened = new LongAdder();
+    final LongAdder reused = new LongAdder();
+    final LongAdder evicted = new LongAdder();
+
+    SseConnectionPool(int maxIdlePerHost, long idleNanos) {
+        this.maxIdlePerHost = maxIdlePerHost;
+        this.idleNanos = idleNanos;
+    }
+
+    boolean enabled() {
+        return maxIdlePerHost > 0;
+    }
+
+    /** An idle connection to {@code key} on {@code loop}, taken out of the pool, or null. On {@code loop}. */
+    Channel acquire(EventLoop loop, Key key) {
+        Map<Key, ArrayDeque<Channel>> byKey = idle.get(loop);
+        ArrayDeque<Channel> parked = byKey == null ? null : byKey.get(key);
+        for (Channel ch; parked != null && (ch = parked.pollLast()) != null; ) {
+            ch.pipeline().remove(PARKED);
+            if (ch.isActive()) {
+                reused.increment();
+                return ch;
+            }
+            ch.close();
+        }
+        return null;
+    }
+
+    /**
+     * The loop where {@code key} last had an idle connection, or null: a hint, read from any
+     * thread, for a stream that may run on any loop (a relay's may not). Acquiring there may still
+     * find none, when another stream took it first.
+     */
+    EventLoop loopFor(Key key) {
+        return lastParked.get(key);
+    }
+
+    /** Parks {@code ch}, whose stream ended cleanly, for the next request to {@code key}; or closes it. On its loop. */
+    void release(Channel ch, Key key) {
+        ArrayDeque<Channel> parked = idle.computeIfAbsent(ch.eventLoop(), loop -> new HashMap<>())
+                .computeIfAbsent(key, k -> new ArrayDeque<>());
+        if (!ch.isActive() || parked.size() >= maxIdlePerHost) {
+            ch.close();
+            return;
+        }
+        parked.addLast(ch);
+        lastParked.put(key, ch.eventLoop());
+        ch.pipeline().addLast(PARKED, new Parked(parked));
+        ch.read(); // a parked connection still reads: the server's close shows at once, not at the next request
+    }
+
+    /** Idle connections now, over every loop and upstream (for tests and stats; not exact while loops run). */
+    int idle() {
+        int n = 0;
+        for (Map<Key, ArrayDeque<Channel>> byKey : idle.values()) {
+            for (ArrayDeque<Channel> parked : byKey.values()) {
+                n += parked.size();
+            }
+        }
+        return n;
+    }
+
+    /** A parked connection's watch: closes it, out of the pool, at its idle timeout or at anything the server does. */
+    private final class Parked extends ChannelInboundHandlerAdapter {
+        private final ArrayDeque<Channel> parked;
+        private ScheduledFuture<?> timer;
+
+        Parked(ArrayDeque<Channel> parked) {
+            this.parked = parked;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            timer = ctx.executor().schedule(() -> evict(ctx), idleNanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            timer.cancel(false);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg); // nothing is asked: whatever the server sends now is out of turn
+            evict(ctx);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent || evt instanceof io.netty.handler.timeout.IdleStateEvent) {
+                evict(ctx);
+            }
+            ReferenceCountUtil.release(evt);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            parked.remove(ctx.channel());
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            evict(ctx);
+        }
+
+        private void evict(ChannelHandlerContext ctx) {
+            if (parked.remove(ctx.channel())) {
+                evicted.increment();
+            }
+            ctx.close();
+        }
+    }
+}
