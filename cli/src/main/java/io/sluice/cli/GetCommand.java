@@ -85,12 +85,12 @@ final class GetCommand implements Callable<Integer> {
     @Option(names = {"-k", "--insecure"}, description = "Accept any TLS certificate (self-signed test servers).")
     private boolean insecure;
 
-    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "600",
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "600", converter = SecondsConverter.class,
             description = "Give up when no byte arrives for this long, before the response or in it; 0 waits forever "
                     + "(default: ${DEFAULT-VALUE}).")
     private double idleTimeout;
 
-    @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "10",
+    @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "10", converter = SecondsConverter.class,
             description = "Longest wait for the connection (default: ${DEFAULT-VALUE}).")
     private double connectTimeout;
 

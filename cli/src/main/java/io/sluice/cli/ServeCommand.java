@@ -44,7 +44,8 @@ final class ServeCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "The recording: a packet capture, an HTTP response or an SSE body.")
     private Path file;
 
-    @Option(names = "--port", paramLabel = "P", required = true, description = "The port to listen on (0: any free port).")
+    @Option(names = "--port", paramLabel = "P", required = true, converter = PortConverter.class,
+            description = "The port to listen on (0: any free port).")
     private int port;
 
     @Option(names = "--host", paramLabel = "ADDR", defaultValue = "127.0.0.1",
