@@ -46,4 +46,37 @@ class ForgivingUsageTest {
     void negativeTimeIsBadUsage(String args, String line) {
         assertUsage(args.strip(), line.strip());
     }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "sreve f.sse | sluice: Unknown command: 'sreve'; did you mean 'serve'? (see 'sluice --help')",
+        "gte http://127.0.0.1:1/ | sluice: Unknown command: 'gte'; did you mean 'get'? (see 'sluice --help')",
+        "rel --listen 127.0.0.1:0 | sluice: Unknown command: 'rel'; did you mean 'relay'? (see 'sluice --help')",
+        "xyzzy | sluice: Unknown command: 'xyzzy' (see 'sluice --help')",
+        "replay --fromat ndjson f.sse | sluice replay: Unknown option: '--fromat'; did you mean '--format'? (see 'sluice replay --help')",
+        "get --Insecure http://127.0.0.1:1/ | sluice get: Unknown option: '--Insecure'; did you mean '--insecure'? (see 'sluice get --help')",
+        "get -j http://127.0.0.1:1/ | sluice get: Unknown option: '-j' (see 'sluice get --help')",
+        "serve --prot 8080 f.sse | sluice serve: Unknown option: '--prot'; did you mean '--port'? (see 'sluice serve --help')",
+        "relay --listen 127.0.0.1:0 --upstrem http://127.0.0.1:1 | sluice relay: Unknown option: '--upstrem'; did you mean '--upstream'? (see 'sluice relay --help')",
+    })
+    void unknownWordSuggestsTheNearestOnTheSameLine(String args, String line) {
+        assertUsage(args.strip(), line.strip());
+    }
+
+    @Test
+    void missingCommandNamesEveryCommand() {
+        assertUsage("", "sluice: missing command: replay, get, serve, relay or help (see 'sluice --help')");
+    }
+
+    @Test
+    void helpCommandPrintsTheSameHelpAsTheOption() {
+        SluiceRunner.Result top = run("help");
+        assertEquals(Sluice.EXIT_OK, top.exit(), top.err());
+        assertEquals(run("--help").out(), top.out());
+        for (String command : new String[] {"replay", "get", "serve", "relay"}) {
+            SluiceRunner.Result help = run("help", command);
+            assertEquals(Sluice.EXIT_OK, help.exit(), help.err());
+            assertEquals(run(command, "--help").out(), help.out(), command);
+        }
+    }
 }
