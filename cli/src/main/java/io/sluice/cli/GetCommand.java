@@ -218,14 +218,29 @@ final class GetCommand implements Callable<Integer> {
         return withHeaders(request, headers);
     }
 
-    /** A GET of {@code url}, which must be an http or https URL. */
+    /**
+     * A GET of {@code url}, which must be an http or https URL with a host and a port from 1 to
+     * 65535; anything else is bad usage. Issue 17: {@code localhost:8080/path} parses as a URI
+     * whose scheme is {@code localhost}, so a missing scheme is told apart and {@code http://}
+     * offered; a port past 65535 made the client wait for ever instead of failing.
+     */
     static SseRequest getRequest(String url) {
+        if (!url.contains("://")) {
+            throw new UsageException("no scheme in " + url + ": try http://" + url);
+        }
+        URI uri;
         try {
-            return SseRequest.get(new URI(url));
+            uri = new URI(url);
         } catch (URISyntaxException e) {
-            throw new InputException("not a URL: " + url);
+            throw new UsageException("not a URL: " + url + " (" + e.getReason() + ")");
+        }
+        if (uri.getPort() > PortConverter.MAX_PORT || uri.getPort() == 0) {
+            throw new UsageException("not a port from 1 to " + PortConverter.MAX_PORT + ": " + uri.getPort() + " in " + url);
+        }
+        try {
+            return SseRequest.get(uri);
         } catch (IllegalArgumentException e) {
-            throw new InputException(e.getMessage());
+            throw new UsageException(e.getMessage()); // not http or https, or no host
         }
     }
 
@@ -234,7 +249,7 @@ final class GetCommand implements Callable<Integer> {
         for (String header : headers) {
             int colon = header.indexOf(':');
             if (colon <= 0) {
-                throw new InputException("not a header (NAME: VALUE): " + header);
+                throw new UsageException("not a header (NAME: VALUE): " + header);
             }
             request = request.withHeader(header.substring(0, colon).trim(), header.substring(colon + 1).trim());
         }

@@ -139,6 +139,9 @@ public final class Sluice implements Runnable {
             // Whoever closed our output (head, a closed pipe) does not want to hear from us either.
             return EXIT_INPUT;
         }
+        if (ex instanceof UsageException) {
+            return usage(cmd, oneLine(ex.getMessage()));
+        }
         String name = cmd.getCommandSpec().qualifiedName();
         if (ex instanceof InputException || ex instanceof SseException) {
             cmd.getErr().println(name + ": " + oneLine(ex.getMessage()));

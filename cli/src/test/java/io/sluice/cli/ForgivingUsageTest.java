@@ -79,4 +79,17 @@ class ForgivingUsageTest {
             assertEquals(run(command, "--help").out(), help.out(), command);
         }
     }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "get localhost:8080/path | sluice get: no scheme in localhost:8080/path: try http://localhost:8080/path (see 'sluice get --help')",
+        "get 127.0.0.1:8080 | sluice get: no scheme in 127.0.0.1:8080: try http://127.0.0.1:8080 (see 'sluice get --help')",
+        "get http://127.0.0.1:70000/ | sluice get: not a port from 1 to 65535: 70000 in http://127.0.0.1:70000/ (see 'sluice get --help')",
+        "get ftp://127.0.0.1/ | sluice get: not an http or https URI: ftp://127.0.0.1/ (see 'sluice get --help')",
+        "get -H x-api-key http://127.0.0.1:1/ | sluice get: not a header (NAME: VALUE): x-api-key (see 'sluice get --help')",
+        "relay --listen 127.0.0.1:0 --upstream localhost:8080 | sluice relay: no scheme in localhost:8080: try http://localhost:8080 (see 'sluice relay --help')",
+    })
+    void urlWithoutSchemeOrWithABadPortIsBadUsage(String args, String line) {
+        assertUsage(args.strip(), line.strip());
+    }
 }

@@ -237,8 +237,8 @@ class GetCommandTest {
     }
 
     @Test
-    void badUrlIsOneLine() {
-        run("get", "ftp://127.0.0.1/x").assertOneLineOnStderr(Sluice.EXIT_INPUT);
+    void badUrlIsOneLineOfBadUsage() {
+        run("get", "ftp://127.0.0.1/x").assertOneLineOnStderr(Sluice.EXIT_USAGE);
     }
 
     @Test
