@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.sluice.core.SseException;
 import io.sluice.core.handoff.OwnedSseEvent;
 import io.sluice.core.handoff.SseEventQueue;
@@ -31,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * {@code sluice get URL}: what {@code curl -N} is for people, with SSE understood. Runs the
@@ -137,7 +139,7 @@ final class GetCommand implements Callable<Integer> {
                 SseException failure = queue.failure();
                 output.end(failure);
                 if (failure != null) {
-                    throw new InputException(describe(failure), failure);
+                    throw new InputException(describe(failure, request), failure);
                 }
             } finally {
                 stream.close();
@@ -291,6 +293,25 @@ final class GetCommand implements Callable<Integer> {
 
     static Duration seconds(double seconds) {
         return Duration.ofNanos((long) (seconds * 1e9));
+    }
+
+    /**
+     * The one line about a failure of {@code request}; a TLS failure says so first. Issue 17: an
+     * https URL for a plain HTTP server failed as "connection closed before the response" with
+     * Netty's hex dump of the server's answer, which is what its {@code NotSslRecordException} says.
+     */
+    static String describe(SseException failure, SseRequest request) {
+        for (Throwable cause = failure.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof NotSslRecordException) {
+                URI uri = request.uri();
+                return "TLS handshake failed: the server at " + uri.getHost() + ":" + (uri.getPort() < 0 ? 443 : uri.getPort())
+                        + " does not speak TLS (try http://)";
+            }
+            if (cause instanceof SSLException) {
+                return "TLS handshake failed: " + cause.getMessage();
+            }
+        }
+        return describe(failure);
     }
 
     /** The one line about a failure: for an HTTP error, the status and the body's own message. */

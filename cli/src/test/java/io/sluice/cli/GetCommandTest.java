@@ -34,6 +34,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
 import static io.sluice.cli.SluiceRunner.run;
+import static io.sluice.cli.SluiceRunner.utf8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,16 +53,23 @@ class GetCommandTest {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    /** Reads a request (headers, then Content-Length bytes of body), records it, writes {@code response}, closes. */
+    /**
+     * Reads a request (headers, then Content-Length bytes of body), records it, writes {@code response}, closes;
+     * or, not waiting for a request, answers whatever bytes come first, as a plain HTTP server answers a TLS hello.
+     */
     private static final class CannedServer implements AutoCloseable {
         final Queue<String> requests = new ConcurrentLinkedQueue<>();
         private final Channel channel;
 
         CannedServer(String response) {
-            this(response.getBytes(StandardCharsets.UTF_8));
+            this(response.getBytes(StandardCharsets.UTF_8), true);
         }
 
         CannedServer(byte[] response) {
+            this(response, true);
+        }
+
+        CannedServer(byte[] response, boolean waitForRequest) {
             channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
@@ -75,7 +83,7 @@ class GetCommandTest {
                                     ByteBuf in = (ByteBuf) msg;
                                     seen.append(in.toString(StandardCharsets.UTF_8));
                                     in.release();
-                                    int end = seen.indexOf("\r\n\r\n");
+                                    int end = waitForRequest ? seen.indexOf("\r\n\r\n") : 0;
                                     if (answered || end < 0) {
                                         return;
                                     }
@@ -96,7 +104,11 @@ class GetCommandTest {
         }
 
         String url(String path) {
-            return "http://127.0.0.1:" + ((InetSocketAddress) channel.localAddress()).getPort() + path;
+            return "http://127.0.0.1:" + port() + path;
+        }
+
+        int port() {
+            return ((InetSocketAddress) channel.localAddress()).getPort();
         }
 
         @Override
@@ -234,6 +246,16 @@ class GetCommandTest {
             }
         }
         return lines;
+    }
+
+    @Test
+    void httpsToAPlainHttpServerSaysItDoesNotSpeakTlsInOneLine() {
+        try (CannedServer server = new CannedServer(utf8("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n"), false)) {
+            SluiceRunner.Result result = run("get", server.url("/").replace("http://", "https://"));
+            result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+            assertEquals("sluice get: TLS handshake failed: the server at 127.0.0.1:" + server.port()
+                    + " does not speak TLS (try http://)\n", result.err());
+        }
     }
 
     @Test
