@@ -137,7 +137,7 @@ final class GetCommand implements Callable<Integer> {
                     }
                 }
                 SseException failure = queue.failure();
-                output.end(failure);
+                output.end(failure, stream);
                 if (failure != null) {
                     throw new InputException(describe(failure, request), failure);
                 }
@@ -152,11 +152,16 @@ final class GetCommand implements Callable<Integer> {
     private interface Output {
         void event(OwnedSseEvent event);
 
-        /** The stream is over; {@code failure} is null for a clean end. Flushes. */
-        void end(SseException failure);
+        /** {@code stream} is over; {@code failure} is null for a clean end. Flushes. */
+        void end(SseException failure, SseStream stream);
     }
 
-    /** replay's record writers, flushed per event: a person (or a pipe) sees each event as it arrives. */
+    /**
+     * replay's record writers, flushed per event: a person (or a pipe) sees each event as it arrives.
+     * A stream whose parser reached its end, cleanly or cut, ends with replay's end record (issue
+     * 17: the same {@code end:} line for a live stream as for its recording); one refused before
+     * its body (a status, a content type) has none, as in replay.
+     */
     private static final class RecordOutput implements Output {
         private final RecordWriter writer;
 
@@ -171,7 +176,13 @@ final class GetCommand implements Callable<Integer> {
         }
 
         @Override
-        public void end(SseException failure) {
+        public void end(SseException failure, SseStream stream) {
+            if (failure == null) {
+                writer.end(stream.eventsAtEnd(), stream.bytesAtEnd(), 0);
+            } else if (failure instanceof SseClosedEarlyException) {
+                SseClosedEarlyException cut = (SseClosedEarlyException) failure;
+                writer.end(cut.events(), cut.bytes(), cut.incompleteTailBytes());
+            }
             writer.flush();
         }
     }
@@ -191,7 +202,7 @@ final class GetCommand implements Callable<Integer> {
         }
 
         @Override
-        public void end(SseException failure) {
+        public void end(SseException failure, SseStream stream) {
             if (failure instanceof SseResponseException) {
                 byte[] body = ((SseResponseException) failure).body();
                 collector.httpError(((SseResponseException) failure).status().code(), body, 0, body.length);

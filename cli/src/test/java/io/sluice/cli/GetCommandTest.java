@@ -126,7 +126,9 @@ class GetCommandTest {
             assertEquals(Sluice.EXIT_OK, result.exit(), result.err());
             assertEquals(List.of(
                     "{\"type\":\"event\",\"event\":\"delta\",\"data\":\"{\\\"t\\\":\\\"hi\\\"}\",\"id\":\"1\"}",
-                    "{\"type\":\"event\",\"event\":\"message\",\"data\":\"bye\",\"id\":\"1\"}"), result.outLines());
+                    "{\"type\":\"event\",\"event\":\"message\",\"data\":\"bye\",\"id\":\"1\"}",
+                    "{\"type\":\"end\",\"events\":2,\"bytes\":48,\"clean\":true,\"incomplete_tail_bytes\":0}"),
+                    result.outLines());
             assertEquals("", result.err());
         }
     }
@@ -139,7 +141,7 @@ class GetCommandTest {
             SluiceRunner.Result result = run("get", "-X", "PUT", "-H", "x-api-key: secret", "-H", "anthropic-version: 2023-06-01",
                     "-d", "@" + body, server.url("/v1/messages"));
             assertEquals(Sluice.EXIT_OK, result.exit(), result.err());
-            assertEquals("event message\n  ok\n", result.out());
+            assertEquals("event message\n  ok\nend: 1 event, 10 bytes, clean\n", result.out());
             String request = server.requests.peek();
             assertTrue(request.startsWith("PUT /v1/messages HTTP/1.1\r\n"), request);
             assertTrue(request.contains("x-api-key: secret\r\n"), request);
@@ -165,9 +167,23 @@ class GetCommandTest {
         try (CannedServer server = new CannedServer(SSE + "data: a\n\ndata: half")) {
             SluiceRunner.Result result = run("get", server.url("/"));
             result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
-            assertEquals("event message\n  a\n", result.out());
+            assertEquals("event message\n  a\nend: 1 event, 19 bytes, incomplete tail of 10 bytes (cut mid-event)\n",
+                    result.out());
             assertEquals("sluice get: stream cut mid-event after 1 event, 19 bytes (10 bytes of the last event lost)\n",
                     result.err());
+        }
+    }
+
+    /** Issue 17: the live stream's last line is its recording's, whether it ended cleanly or was cut. */
+    @ParameterizedTest
+    @ValueSource(strings = {"anthropic-text", "anthropic-truncated"})
+    void textEndsWithTheSameEndLineAsReplayOfTheRecording(String sample) throws Exception {
+        Path recording = SluiceRunner.SAMPLES.resolve(sample + ".http");
+        String replayed = run("replay", recording.toString()).outLines().stream()
+                .filter(line -> line.startsWith("end: ")).findFirst().orElseThrow();
+        try (CannedServer server = new CannedServer(Files.readAllBytes(recording))) {
+            List<String> live = run("get", "--format", "text", server.url("/")).outLines();
+            assertEquals(replayed, live.get(live.size() - 1));
         }
     }
 
