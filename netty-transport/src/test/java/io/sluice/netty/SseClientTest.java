@@ -231,6 +231,7 @@ class SseClientTest {
             client.open(SseRequest.get(server.uri("/")), recorder);
             SseContentTypeException error = assertInstanceOf(SseContentTypeException.class, recorder.awaitEnd());
             assertEquals("application/json", error.contentType());
+            assertEquals(false, error.undecodedEncoding());
             assertEquals("{}", error.bodyAsString());
         }
     }

@@ -281,6 +281,7 @@ class SseDecoderTest {
                 + "content-length: 4\r\n\r\n\u0001\u0002\u0003\u0004"));
         SseContentTypeException error = assertInstanceOf(SseContentTypeException.class, ends.ends.get(0));
         assertTrue(error.getMessage().contains("content-encoding br"), error.getMessage());
+        assertTrue(error.undecodedEncoding(), "the coding, not the type, is the reason");
         assertTrue(ends.events.isEmpty());
         ch.finish();
     }
