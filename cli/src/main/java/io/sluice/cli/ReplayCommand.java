@@ -125,7 +125,7 @@ final class ReplayCommand implements Callable<Integer> {
             } else {
                 // Live standard input (tail -f | sluice replay -) must reach the parser a read at a time.
                 Chunking chunking = chunk != null ? chunk : stdin ? Chunking.AS_READ : Chunking.WHOLE;
-                replay(new ChunkReads(new ChunkReader(in, chunking)), kind == InputKind.HTTP, writer, stdin,
+                replay(name, new ChunkReads(new ChunkReader(in, chunking)), kind == InputKind.HTTP, writer, stdin,
                         () -> new Ending(name, null, true));
             }
         } catch (IOException e) {
@@ -139,7 +139,7 @@ final class ReplayCommand implements Callable<Integer> {
      * Feeds every read to the parser, or to the client's HTTP path in front of it when {@code http},
      * then finishes the writer and throws what went wrong, after the records before it are out.
      */
-    private void replay(Reads reads, boolean http, RecordWriter writer, boolean flushEachRead,
+    private void replay(String name, Reads reads, boolean http, RecordWriter writer, boolean flushEachRead,
                         Supplier<Ending> ending) throws IOException, InterruptedException {
         ReplayHandler handler = new ReplayHandler(writer, comments);
         Progress progress = Progress.onTerminal(spec.commandLine().getErr());
@@ -200,6 +200,12 @@ final class ReplayCommand implements Callable<Integer> {
         if (failure != null) {
             throw new InputException(end.description() + ": " + failure);
         }
+        if (events == 0) {
+            // Not a failure (a body of comments alone is an event stream), but the likeliest reason is
+            // the wrong file (issue 17); standard output, the contract, is as it would be without it.
+            spec.commandLine().getErr().println(spec.qualifiedName() + ": warning: " + name + ": no events in " + bytes
+                    + (bytes == 1 ? " byte" : " bytes") + "; it may not be an event stream");
+        }
     }
 
     /**
@@ -215,7 +221,7 @@ final class ReplayCommand implements Callable<Integer> {
                 Reads reads = chunk != null
                         ? new ChunkReads(new ChunkReader(pass.bytes(), chunk))
                         : new SegmentReads(pass, recording.originNanos());
-                replay(reads, recording.http(), writer, timing.waits(),
+                replay(name, reads, recording.http(), writer, timing.waits(),
                         () -> new Ending(pass.description(), pass.transport(), pass.transportClean()));
                 if (pass.problem() != null) {
                     throw new InputException(name + ": " + pass.problem().getMessage(), pass.problem());
