@@ -83,7 +83,7 @@ final class ReplayCommand implements Callable<Integer> {
             description = "Input kind: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}, sniffed from the first bytes).")
     private InputKind input;
 
-    @Option(names = "--flow", paramLabel = "FROM-TO|[ADDR:]PORT",
+    @Option(names = "--flow", paramLabel = "FROM-TO|[ADDR:]PORT", converter = FlowConverter.class,
             description = "The TCP stream of a capture to replay: FROM-TO (e.g. 127.0.0.1:8080-127.0.0.1:51234) "
                     + "or the sender's [ADDR:]PORT. Default: the first stream carrying an HTTP response.")
     private String flow;

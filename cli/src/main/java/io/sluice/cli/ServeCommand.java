@@ -65,7 +65,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "Input kind: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}, sniffed).")
     private InputKind input;
 
-    @Option(names = "--flow", paramLabel = "FROM-TO|[ADDR:]PORT",
+    @Option(names = "--flow", paramLabel = "FROM-TO|[ADDR:]PORT", converter = FlowConverter.class,
             description = "The TCP stream of a capture to serve (default: the first carrying an HTTP response).")
     private String flow;
 

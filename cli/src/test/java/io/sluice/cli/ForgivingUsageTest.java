@@ -27,6 +27,8 @@ class ForgivingUsageTest {
         "serve f.sse --port -1 | sluice serve: Invalid value for option '--port': '-1' is not a port from 0 to 65535 (see 'sluice serve --help')",
         "relay --listen 127.0.0.1:70000 --upstream http://127.0.0.1:1 | sluice relay: Invalid value for option '--listen': '70000' is not a port from 0 to 65535 (see 'sluice relay --help')",
         "relay --listen 8081 --upstream http://127.0.0.1:1 | sluice relay: Invalid value for option '--listen': '8081' is not HOST:PORT (e.g. 127.0.0.1:8081) (see 'sluice relay --help')",
+        "replay --flow 70000 f.pcap | sluice replay: Invalid value for option '--flow': '70000' is not FROM-TO or [ADDR:]PORT (e.g. 127.0.0.1:8080), ports from 0 to 65535 (see 'sluice replay --help')",
+        "serve f.pcap --port 0 --flow 127.0.0.1:8080-127.0.0.1:99999 | sluice serve: Invalid value for option '--flow': '127.0.0.1:8080-127.0.0.1:99999' is not FROM-TO or [ADDR:]PORT (e.g. 127.0.0.1:8080), ports from 0 to 65535 (see 'sluice serve --help')",
     })
     void portOutOfRangeIsBadUsage(String args, String line) {
         assertUsage(args.strip(), line.strip());
