@@ -64,6 +64,8 @@ public final class HttpResponseReader implements AutoCloseable {
     private SseException failure;
     /** What the listener threw: the caller's to see (a failed write), not the decoder's failure. */
     private RuntimeException thrown;
+    /** Set once the listener threw: it hears nothing more, even while {@link #close()} ends the stream. */
+    private boolean listenerFailed;
 
     /**
      * @param settings the parser's bounds and policy, the error body kept, whether comments are reported
@@ -242,22 +244,24 @@ public final class HttpResponseReader implements AutoCloseable {
                 report(() -> listener.onError((SseBoundExceededException) cause));
             } else if (cause instanceof SseException) {
                 failure = (SseException) cause;
-            } else if (thrown == null) {
+            } else if (!listenerFailed) {
                 // The decoder types every end it reports; anything else is a bug here, for the caller to see.
                 thrown = new IllegalStateException("untyped error after the decoder", cause);
+                listenerFailed = true;
             }
         }
     }
 
     /** Calls the listener, keeping what it throws for the caller; after a throw, the listener hears nothing more. */
     private void report(Runnable call) {
-        if (thrown != null) {
+        if (listenerFailed) {
             return;
         }
         try {
             call.run();
         } catch (RuntimeException e) {
             thrown = e;
+            listenerFailed = true;
         }
     }
 }
