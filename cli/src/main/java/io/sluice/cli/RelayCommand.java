@@ -113,7 +113,7 @@ final class RelayCommand implements Callable<Integer> {
         String host = listen.host();
         int port = listen.port();
         if (path != null && !path.startsWith("/")) {
-            throw new InputException("--path must start with /: " + path);
+            throw new UsageException("--path must start with /: " + path);
         }
         if (files != null && !Files.isDirectory(files)) {
             throw new InputException("not a folder: " + files);

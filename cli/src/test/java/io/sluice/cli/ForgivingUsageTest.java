@@ -90,6 +90,7 @@ class ForgivingUsageTest {
         "get ftp://127.0.0.1/ | sluice get: not an http or https URI: ftp://127.0.0.1/ (see 'sluice get --help')",
         "get -H x-api-key http://127.0.0.1:1/ | sluice get: not a header (NAME: VALUE): x-api-key (see 'sluice get --help')",
         "relay --listen 127.0.0.1:0 --upstream localhost:8080 | sluice relay: no scheme in localhost:8080: try http://localhost:8080 (see 'sluice relay --help')",
+        "relay --listen 127.0.0.1:0 --upstream http://127.0.0.1:1 --path v1 | sluice relay: --path must start with /: v1 (see 'sluice relay --help')",
     })
     void urlWithoutSchemeOrWithABadPortIsBadUsage(String args, String line) {
         assertUsage(args.strip(), line.strip());
