@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.sluice.core.SseException;
 import io.sluice.core.handoff.OwnedSseEvent;
 import io.sluice.core.handoff.SseEventQueue;
@@ -32,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * {@code sluice get URL}: what {@code curl -N} is for people, with SSE understood. Runs the
@@ -86,12 +88,12 @@ final class GetCommand implements Callable<Integer> {
     @Option(names = {"-k", "--insecure"}, description = "Accept any TLS certificate (self-signed test servers).")
     private boolean insecure;
 
-    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "600",
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "600", converter = SecondsConverter.class,
             description = "Give up when no byte arrives for this long, before the response or in it; 0 waits forever "
                     + "(default: ${DEFAULT-VALUE}).")
     private double idleTimeout;
 
-    @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "10",
+    @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "10", converter = SecondsConverter.class,
             description = "Longest wait for the connection (default: ${DEFAULT-VALUE}).")
     private double connectTimeout;
 
@@ -140,9 +142,9 @@ final class GetCommand implements Callable<Integer> {
                     }
                 }
                 SseException failure = queue.failure();
-                output.end(failure);
+                output.end(failure, stream);
                 if (failure != null) {
-                    throw new InputException(describe(failure), failure);
+                    throw new InputException(describe(failure, request), failure);
                 }
             } finally {
                 stream.close();
@@ -155,11 +157,16 @@ final class GetCommand implements Callable<Integer> {
     private interface Output {
         void event(OwnedSseEvent event);
 
-        /** The stream is over; {@code failure} is null for a clean end. Flushes. */
-        void end(SseException failure);
+        /** {@code stream} is over; {@code failure} is null for a clean end. Flushes. */
+        void end(SseException failure, SseStream stream);
     }
 
-    /** replay's record writers, flushed per event: a person (or a pipe) sees each event as it arrives. */
+    /**
+     * replay's record writers, flushed per event: a person (or a pipe) sees each event as it arrives.
+     * A stream whose parser reached its end, cleanly or cut, ends with replay's end record (issue
+     * 17: the same {@code end:} line for a live stream as for its recording); one refused before
+     * its body (a status, a content type) has none, as in replay.
+     */
     private static final class RecordOutput implements Output {
         private final RecordWriter writer;
 
@@ -174,7 +181,13 @@ final class GetCommand implements Callable<Integer> {
         }
 
         @Override
-        public void end(SseException failure) {
+        public void end(SseException failure, SseStream stream) {
+            if (failure == null) {
+                writer.end(stream.eventsAtEnd(), stream.bytesAtEnd(), 0);
+            } else if (failure instanceof SseClosedEarlyException) {
+                SseClosedEarlyException cut = (SseClosedEarlyException) failure;
+                writer.end(cut.events(), cut.bytes(), cut.incompleteTailBytes());
+            }
             writer.flush();
         }
     }
@@ -197,7 +210,7 @@ final class GetCommand implements Callable<Integer> {
         }
 
         @Override
-        public void end(SseException failure) {
+        public void end(SseException failure, SseStream stream) {
             if (failure instanceof SseResponseException) {
                 SseResponseException refused = (SseResponseException) failure;
                 byte[] body = refused.body();
@@ -227,14 +240,29 @@ final class GetCommand implements Callable<Integer> {
         return withHeaders(request, headers);
     }
 
-    /** A GET of {@code url}, which must be an http or https URL. */
+    /**
+     * A GET of {@code url}, which must be an http or https URL with a host and a port from 1 to
+     * 65535; anything else is bad usage. Issue 17: {@code localhost:8080/path} parses as a URI
+     * whose scheme is {@code localhost}, so a missing scheme is told apart and {@code http://}
+     * offered; a port past 65535 made the client wait for ever instead of failing.
+     */
     static SseRequest getRequest(String url) {
+        if (!url.contains("://")) {
+            throw new UsageException("no scheme in " + url + ": try http://" + url);
+        }
+        URI uri;
         try {
-            return SseRequest.get(new URI(url));
+            uri = new URI(url);
         } catch (URISyntaxException e) {
-            throw new InputException("not a URL: " + url);
+            throw new UsageException("not a URL: " + url + " (" + e.getReason() + ")");
+        }
+        if (uri.getPort() > PortConverter.MAX_PORT || uri.getPort() == 0) {
+            throw new UsageException("not a port from 1 to " + PortConverter.MAX_PORT + ": " + uri.getPort() + " in " + url);
+        }
+        try {
+            return SseRequest.get(uri);
         } catch (IllegalArgumentException e) {
-            throw new InputException(e.getMessage());
+            throw new UsageException(e.getMessage()); // not http or https, or no host
         }
     }
 
@@ -243,7 +271,7 @@ final class GetCommand implements Callable<Integer> {
         for (String header : headers) {
             int colon = header.indexOf(':');
             if (colon <= 0) {
-                throw new InputException("not a header (NAME: VALUE): " + header);
+                throw new UsageException("not a header (NAME: VALUE): " + header);
             }
             request = request.withHeader(header.substring(0, colon).trim(), header.substring(colon + 1).trim());
         }
@@ -285,6 +313,25 @@ final class GetCommand implements Callable<Integer> {
 
     static Duration seconds(double seconds) {
         return Duration.ofNanos((long) (seconds * 1e9));
+    }
+
+    /**
+     * The one line about a failure of {@code request}; a TLS failure says so first. Issue 17: an
+     * https URL for a plain HTTP server failed as "connection closed before the response" with
+     * Netty's hex dump of the server's answer, which is what its {@code NotSslRecordException} says.
+     */
+    static String describe(SseException failure, SseRequest request) {
+        for (Throwable cause = failure.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof NotSslRecordException) {
+                URI uri = request.uri();
+                return "TLS handshake failed: the server at " + uri.getHost() + ":" + (uri.getPort() < 0 ? 443 : uri.getPort())
+                        + " does not speak TLS (try http://)";
+            }
+            if (cause instanceof SSLException) {
+                return "TLS handshake failed: " + cause.getMessage();
+            }
+        }
+        return describe(failure);
     }
 
     /** The one line about a failure: for an HTTP error, the status and the body's own message. */

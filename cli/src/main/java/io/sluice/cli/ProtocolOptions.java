@@ -45,10 +45,10 @@ final class ProtocolOptions {
     /** The configured protocols; {@code notices} hears the self-signed certificate's fingerprint. */
     Protocols protocols(Consumer<String> notices) {
         if (tls != null && selfSigned) {
-            throw new InputException("--tls and --tls-self-signed: choose one");
+            throw new UsageException("--tls and --tls-self-signed: choose one");
         }
         if (tls != null && h2c) {
-            throw new InputException("--h2c is for plain text; with --tls, clients get HTTP/2 by ALPN");
+            throw new UsageException("--h2c is for plain text; with --tls, clients get HTTP/2 by ALPN");
         }
         try {
             if (tls != null) {

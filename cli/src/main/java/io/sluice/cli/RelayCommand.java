@@ -50,9 +50,9 @@ final class RelayCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", required = true,
+    @Option(names = "--listen", paramLabel = "HOST:PORT", required = true, converter = ListenAddress.Converter.class,
             description = "The address to serve on (port 0: any free port; [::1]:PORT for IPv6).")
-    private String listen;
+    private ListenAddress listen;
 
     @Option(names = "--upstream", paramLabel = "URL", required = true,
             description = "The upstream's base URL (http or https): each request goes there with its method, body, "
@@ -66,11 +66,11 @@ final class RelayCommand implements Callable<Integer> {
                     + "retry-after is short; 1 for none (default: ${DEFAULT-VALUE}).")
     private int attempts;
 
-    @Option(names = "--max-retry-after", paramLabel = "SECONDS", defaultValue = "2",
+    @Option(names = "--max-retry-after", paramLabel = "SECONDS", defaultValue = "2", converter = SecondsConverter.class,
             description = "The longest retry-after waited out to retry the same upstream; longer moves on (default: ${DEFAULT-VALUE}).")
     private double maxRetryAfter;
 
-    @Option(names = "--fallback-window", paramLabel = "SECONDS", defaultValue = "10",
+    @Option(names = "--fallback-window", paramLabel = "SECONDS", defaultValue = "10", converter = SecondsConverter.class,
             description = "How long after a request the relay may still fall back; a stream that may is held until its first "
                     + "token, and no longer than this (default: ${DEFAULT-VALUE}).")
     private double fallbackWindow;
@@ -102,16 +102,16 @@ final class RelayCommand implements Callable<Integer> {
             description = "Also serve the files in DIR (GET /page.html; / is index.html), so a page and its stream share an origin.")
     private Path files;
 
-    @Option(names = "--heartbeat", paramLabel = "SECONDS", defaultValue = "15",
+    @Option(names = "--heartbeat", paramLabel = "SECONDS", defaultValue = "15", converter = SecondsConverter.class,
             description = "Idle time before a comment keeps a downstream stream open; 0 for none (default: ${DEFAULT-VALUE}).")
     private double heartbeat;
 
-    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "600",
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "600", converter = SecondsConverter.class,
             description = "Fail an upstream silent this long, before or after its head (an error event downstream); "
                     + "0 for none (default: ${DEFAULT-VALUE}: a reasoning model's silence, not a stalled server's).")
     private double idleTimeout;
 
-    @Option(names = "--first-byte-timeout", paramLabel = "SECONDS", defaultValue = "300",
+    @Option(names = "--first-byte-timeout", paramLabel = "SECONDS", defaultValue = "300", converter = SecondsConverter.class,
             description = "Fail an upstream that sends no response byte this long after the request; 0 for none "
                     + "(default: ${DEFAULT-VALUE}).")
     private double firstByteTimeout;
@@ -139,26 +139,13 @@ final class RelayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
-        int colon = listen.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new InputException("not HOST:PORT: " + listen);
-        }
-        String host = listen.substring(0, colon).replace("[", "").replace("]", "");
-        int port;
-        try {
-            port = Integer.parseInt(listen.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new InputException("not a port in " + listen);
-        }
-        if (heartbeat < 0 || idleTimeout < 0 || firstByteTimeout < 0 || maxRetryAfter < 0 || fallbackWindow < 0) {
-            throw new InputException("--heartbeat, --idle-timeout, --first-byte-timeout, --max-retry-after and "
-                    + "--fallback-window must not be negative");
-        }
+        String host = listen.host();
+        int port = listen.port();
         if (attempts < 1) {
-            throw new InputException("--attempts must be at least 1: " + attempts);
+            throw new UsageException("--attempts must be at least 1: " + attempts);
         }
         if (path != null && !path.startsWith("/")) {
-            throw new InputException("--path must start with /: " + path);
+            throw new UsageException("--path must start with /: " + path);
         }
         if (files != null && !Files.isDirectory(files)) {
             throw new InputException("not a folder: " + files);

@@ -2,13 +2,15 @@ package io.sluice.cli;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpStatusClass;
 import io.sluice.cli.capture.HttpResponseReader;
 import io.sluice.cli.capture.TcpStream;
+import io.sluice.core.SseEvent;
 import io.sluice.core.SseException;
 import io.sluice.core.SseParser;
+import io.sluice.netty.SseContentTypeException;
+import io.sluice.netty.SseDecoder;
+import io.sluice.netty.SseStatusException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -18,7 +20,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -82,7 +83,7 @@ final class ReplayCommand implements Callable<Integer> {
             description = "Input kind: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}, sniffed from the first bytes).")
     private InputKind input;
 
-    @Option(names = "--flow", paramLabel = "FROM-TO|[ADDR:]PORT",
+    @Option(names = "--flow", paramLabel = "FROM-TO|[ADDR:]PORT", converter = FlowConverter.class,
             description = "The TCP stream of a capture to replay: FROM-TO (e.g. 127.0.0.1:8080-127.0.0.1:51234) "
                     + "or the sender's [ADDR:]PORT. Default: the first stream carrying an HTTP response.")
     private String flow;
@@ -107,6 +108,11 @@ final class ReplayCommand implements Callable<Integer> {
             description = "After a bound error, skip to the next event instead of stopping (exit status is still 1).")
     private boolean skipOversized;
 
+    @Option(names = "--accept-any-content-type",
+            description = "Read a 2xx HTTP response (http or pcap input) as an event stream whatever its content type "
+                    + "says, or when it has none; by default it must be text/event-stream, as for a live client.")
+    private boolean acceptAnyContentType;
+
     @Override
     public Integer call() throws InterruptedException {
         boolean stdin = file.equals(STDIN);
@@ -119,7 +125,7 @@ final class ReplayCommand implements Callable<Integer> {
             } else {
                 // Live standard input (tail -f | sluice replay -) must reach the parser a read at a time.
                 Chunking chunking = chunk != null ? chunk : stdin ? Chunking.AS_READ : Chunking.WHOLE;
-                replay(new ChunkReads(new ChunkReader(in, chunking)), kind == InputKind.HTTP, writer, stdin,
+                replay(name, new ChunkReads(new ChunkReader(in, chunking)), kind == InputKind.HTTP, writer, stdin,
                         () -> new Ending(name, null, true));
             }
         } catch (IOException e) {
@@ -130,23 +136,19 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     /**
-     * Feeds every read to the parser (through the HTTP decoder when {@code http}), then finishes the
-     * writer and throws what went wrong, after the records before it are out.
+     * Feeds every read to the parser, or to the client's HTTP path in front of it when {@code http},
+     * then finishes the writer and throws what went wrong, after the records before it are out.
      */
-    private void replay(Reads reads, boolean http, RecordWriter writer, boolean flushEachRead,
+    private void replay(String name, Reads reads, boolean http, RecordWriter writer, boolean flushEachRead,
                         Supplier<Ending> ending) throws IOException, InterruptedException {
         ReplayHandler handler = new ReplayHandler(writer, comments);
-        SseParser parser = SseParser.builder()
-                .maxLineLength(maxLineLength)
-                .maxEventSize(maxEventSize)
-                .skipOversizedEvents(skipOversized)
-                .build(handler);
-        HttpBody body = http ? new HttpBody(parser, writer) : null;
         Progress progress = Progress.onTerminal(spec.commandLine().getErr());
         Timing.Pacer pace = timing.pacer();
         String failure = null;
         Ending end;
-        try {
+        long events;
+        long bytes;
+        try (Decoding decoding = http ? new HttpDecoding(handler, writer) : new BodyDecoding(handler)) {
             ByteBuf read;
             long count = 0;
             while ((read = reads.next()) != null) {
@@ -160,43 +162,33 @@ final class ReplayCommand implements Callable<Integer> {
                     }
                     writer.time(time);
                 }
-                if (body != null) {
-                    body.reader.feed(read); // takes ownership
-                } else {
-                    try {
-                        parser.feed(read);
-                    } finally {
-                        read.release(); // the parser never keeps the caller's buffer (core package doc)
-                    }
-                }
+                decoding.feed(read);
                 if (flushEachRead) {
                     writer.flush();
                 }
-                progress.update(++count, parser.eventsDispatched(), time);
-                if ((handler.firstError() != null && !skipOversized) || (body != null && body.stopped())) {
+                progress.update(++count, decoding.events(), time);
+                if ((handler.firstError() != null && !skipOversized) || decoding.failed()) {
                     break; // the parser or the response has failed: do not wait for the rest
                 }
             }
             end = ending.get();
-            if (body != null) {
-                body.reader.end();
-                failure = body.failure();
-                if (end.transport() == null && !body.reader.complete() && failure == null) {
+            decoding.end();
+            if (decoding instanceof HttpDecoding) {
+                HttpResponseReader reader = ((HttpDecoding) decoding).reader;
+                failure = ((HttpDecoding) decoding).failure();
+                if (end.transport() == null && !reader.complete() && failure == null) {
                     end = new Ending(end.description(), "the HTTP body ended before its framing said it would (cut mid-chunk)",
                             end.transportClean());
                 }
-                end = new Ending(end.description(), end.transport(), end.transportClean() && body.reader.complete());
+                end = new Ending(end.description(), end.transport(), end.transportClean() && reader.complete());
             }
-            parser.end();
+            events = decoding.events();
+            bytes = decoding.bytes();
         } finally {
             progress.clear();
-            parser.close(); // releases what the parser holds on the paths that did not reach end()
-            if (body != null) {
-                body.reader.close();
-            }
         }
         if (handler.ended()) {
-            writer.end(parser.eventsDispatched(), parser.bytesFed(), handler.incompleteTailBytes());
+            writer.end(events, bytes, handler.incompleteTailBytes());
         }
         writer.finish(end.description(), end.transport(), end.transportClean());
         writer.flush();
@@ -207,6 +199,12 @@ final class ReplayCommand implements Callable<Integer> {
         }
         if (failure != null) {
             throw new InputException(end.description() + ": " + failure);
+        }
+        if (events == 0) {
+            // Not a failure (a body of comments alone is an event stream), but the likeliest reason is
+            // the wrong file (issue 17); standard output, the contract, is as it would be without it.
+            spec.commandLine().getErr().println(spec.qualifiedName() + ": warning: " + name + ": no events in " + bytes
+                    + (bytes == 1 ? " byte" : " bytes") + "; it may not be an event stream");
         }
     }
 
@@ -223,7 +221,7 @@ final class ReplayCommand implements Callable<Integer> {
                 Reads reads = chunk != null
                         ? new ChunkReads(new ChunkReader(pass.bytes(), chunk))
                         : new SegmentReads(pass, recording.originNanos());
-                replay(reads, recording.http(), writer, timing.waits(),
+                replay(name, reads, recording.http(), writer, timing.waits(),
                         () -> new Ending(pass.description(), pass.transport(), pass.transportClean()));
                 if (pass.problem() != null) {
                     throw new InputException(name + ": " + pass.problem().getMessage(), pass.problem());
@@ -236,82 +234,177 @@ final class ReplayCommand implements Callable<Integer> {
     private record Ending(String description, String transport, boolean transportClean) {
     }
 
-    /** The HTTP side of a replay: a 2xx SSE response's body goes to the parser; anything else is reported. */
-    private static final class HttpBody implements HttpResponseReader.Listener {
-        private enum Mode { HEAD, SSE, ERROR_BODY, NOT_SSE }
+    /** Where the reads go: the parser itself, or the client's HTTP path in front of it. Closing releases what it holds. */
+    private interface Decoding extends AutoCloseable {
+        /** Decodes the next read; takes ownership of it. */
+        void feed(ByteBuf read);
 
-        final HttpResponseReader reader = new HttpResponseReader(this);
+        /** The input is over. */
+        void end();
+
+        /** True once nothing after this point can be decoded: the response failed. */
+        boolean failed();
+
+        long events();
+
+        long bytes();
+
+        @Override
+        void close();
+    }
+
+    /** An SSE body: the reads go to the parser as they are. */
+    private final class BodyDecoding implements Decoding {
         private final SseParser parser;
-        private final RecordWriter writer;
-        private Mode mode = Mode.HEAD;
-        private HttpResponse head;
-        private final ByteArrayOutputStream errorBody = new ByteArrayOutputStream();
 
-        HttpBody(SseParser parser, RecordWriter writer) {
-            this.parser = parser;
+        BodyDecoding(ReplayHandler handler) {
+            parser = SseParser.builder()
+                    .maxLineLength(maxLineLength)
+                    .maxEventSize(maxEventSize)
+                    .skipOversizedEvents(skipOversized)
+                    .build(handler);
+        }
+
+        @Override
+        public void feed(ByteBuf read) {
+            try {
+                parser.feed(read);
+            } finally {
+                read.release(); // the parser never keeps the caller's buffer (core package doc)
+            }
+        }
+
+        @Override
+        public void end() {
+            parser.end();
+        }
+
+        @Override
+        public boolean failed() {
+            return false;
+        }
+
+        @Override
+        public long events() {
+            return parser.eventsDispatched();
+        }
+
+        @Override
+        public long bytes() {
+            return parser.bytesFed();
+        }
+
+        @Override
+        public void close() {
+            parser.close(); // releases what the parser holds on the paths that did not reach end()
+        }
+    }
+
+    /**
+     * A whole HTTP response: decoded as a live client decodes it ({@link HttpResponseReader}), so
+     * the events are the same and the response is refused for the same reasons; a refusal is
+     * reported as its one line.
+     */
+    private final class HttpDecoding implements Decoding, HttpResponseReader.Listener {
+        final HttpResponseReader reader;
+        private final ReplayHandler handler;
+        private final RecordWriter writer;
+
+        HttpDecoding(ReplayHandler handler, RecordWriter writer) {
+            this.handler = handler;
             this.writer = writer;
+            this.reader = new HttpResponseReader(
+                    new SseDecoder.Settings(maxLineLength, maxEventSize, skipOversized, MAX_ERROR_BODY, comments),
+                    acceptAnyContentType, this);
         }
 
         @Override
         public void head(HttpResponse response) {
-            head = response;
             writer.httpHead(response);
-            String type = response.headers().get(HttpHeaderNames.CONTENT_TYPE);
-            if (response.status().codeClass() != HttpStatusClass.SUCCESS) {
-                mode = Mode.ERROR_BODY;
-            } else if (type != null && !type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
-                mode = Mode.NOT_SSE;
-            } else {
-                mode = Mode.SSE;
-            }
         }
 
         @Override
-        public void body(ByteBuf content) {
-            switch (mode) {
-                case SSE:
-                    parser.feed(content);
-                    break;
-                case ERROR_BODY:
-                    int keep = Math.min(content.readableBytes(), MAX_ERROR_BODY - errorBody.size());
-                    byte[] bytes = new byte[keep];
-                    content.getBytes(content.readerIndex(), bytes);
-                    errorBody.writeBytes(bytes);
-                    break;
-                case NOT_SSE:
-                case HEAD:
-                    break;
-                default:
-                    throw new IllegalStateException("Unhandled mode " + mode);
-            }
+        public void onEvent(SseEvent event) {
+            handler.onEvent(event);
         }
 
-        boolean stopped() {
-            return mode == Mode.NOT_SSE || reader.failure() != null;
+        @Override
+        public void onRetry(long millis) {
+            handler.onRetry(millis);
+        }
+
+        @Override
+        public void onComment(ByteBuf buffer, int index, int length) {
+            handler.onComment(buffer, index, length);
+        }
+
+        @Override
+        public void onError(SseException error) {
+            handler.onError(error);
+        }
+
+        @Override
+        public void onEnd(long incompleteTailBytes) {
+            handler.onEnd(incompleteTailBytes);
+        }
+
+        @Override
+        public void feed(ByteBuf read) {
+            reader.feed(read); // takes ownership
+        }
+
+        @Override
+        public void end() {
+            reader.end();
+        }
+
+        @Override
+        public boolean failed() {
+            return reader.ended() && (reader.failure() != null || reader.codecFailure() != null);
+        }
+
+        @Override
+        public long events() {
+            return reader.events();
+        }
+
+        @Override
+        public long bytes() {
+            return reader.bytes();
+        }
+
+        @Override
+        public void close() {
+            reader.close();
         }
 
         /** What went wrong with the response, reported to the writer, as the line to print; null when nothing did. */
         String failure() {
-            Throwable broken = reader.failure();
+            Throwable broken = reader.codecFailure();
             if (broken != null) {
                 String message = "corrupt HTTP response: " + (broken.getMessage() != null ? broken.getMessage() : broken.toString());
                 writer.transportError("http_decode_error", message);
                 return message;
             }
-            if (head == null) {
-                return "no HTTP response";
-            }
-            if (mode == Mode.ERROR_BODY) {
-                byte[] bytes = errorBody.toByteArray();
-                writer.httpError(head.status().code(), bytes);
+            SseException refused = reader.failure();
+            if (refused instanceof SseStatusException) {
+                SseStatusException status = (SseStatusException) refused;
+                byte[] bytes = status.body();
+                writer.httpError(status.status().code(), bytes);
                 String text = new String(bytes, StandardCharsets.UTF_8).strip();
-                return "HTTP error response " + head.status() + (text.isEmpty() ? "" : ": "
+                return "HTTP error response " + status.status() + (text.isEmpty() ? "" : ": "
                         + (text.length() > 200 ? text.substring(0, 200) + "..." : text));
             }
-            if (mode == Mode.NOT_SSE) {
-                return "not an SSE response: content-type " + head.headers().get(HttpHeaderNames.CONTENT_TYPE);
+            if (refused instanceof SseContentTypeException) {
+                SseContentTypeException type = (SseContentTypeException) refused;
+                // The client's own words (sluice get says the same), and the way out when it is only the label.
+                return type.getMessage() + (type.undecodedEncoding() || acceptAnyContentType ? ""
+                        : " (--accept-any-content-type reads it as one)");
             }
-            return null;
+            if (reader.head() == null) {
+                return "no HTTP response";
+            }
+            return refused == null ? null : refused.getMessage();
         }
     }
 

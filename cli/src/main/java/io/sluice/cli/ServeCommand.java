@@ -1,5 +1,6 @@
 package io.sluice.cli;
 
+import io.netty.buffer.Unpooled;
 import io.sluice.cli.capture.TcpStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,7 +45,8 @@ final class ServeCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "The recording: a packet capture, an HTTP response or an SSE body.")
     private Path file;
 
-    @Option(names = "--port", paramLabel = "P", required = true, description = "The port to listen on (0: any free port).")
+    @Option(names = "--port", paramLabel = "P", required = true, converter = PortConverter.class,
+            description = "The port to listen on (0: any free port).")
     private int port;
 
     @Option(names = "--host", paramLabel = "ADDR", defaultValue = "127.0.0.1",
@@ -63,7 +65,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "Input kind: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}, sniffed).")
     private InputKind input;
 
-    @Option(names = "--flow", paramLabel = "FROM-TO|[ADDR:]PORT",
+    @Option(names = "--flow", paramLabel = "FROM-TO|[ADDR:]PORT", converter = FlowConverter.class,
             description = "The TCP stream of a capture to serve (default: the first carrying an HTTP response).")
     private String flow;
 
@@ -122,7 +124,8 @@ final class ServeCommand implements Callable<Integer> {
      * capture's server stream as its segments, an HTTP response file as it is, an SSE body behind
      * {@link #SSE_HEAD}, files in writes of {@value #WRITE_SIZE} bytes. A capture is read once here
      * to count its writes and find its problem, which is a warning on {@code err}: what comes before
-     * it is served.
+     * it is served. A recording in which a client would find no event is a warning too
+     * ({@link EventProbe}); it is served all the same.
      */
     static Served served(InputKind kind, Recording.Source source, String name, String flow, PrintWriter err) throws IOException {
         switch (kind) {
@@ -132,12 +135,13 @@ final class ServeCommand implements Callable<Integer> {
                 long first = -1;
                 long last = 0;
                 boolean reset;
-                try (Recording.Pass pass = r.open()) {
+                try (Recording.Pass pass = r.open(); EventProbe probe = new EventProbe(r.http())) {
                     TcpStream.Segment s;
                     while ((s = pass.next()) != null) {
                         first = first < 0 ? s.timeNanos() : first;
                         last = s.timeNanos();
                         count++;
+                        probe.feed(Unpooled.wrappedBuffer(s.data()));
                     }
                     if (pass.problem() != null) {
                         if (count == 0) {
@@ -146,6 +150,7 @@ final class ServeCommand implements Callable<Integer> {
                         err.println("sluice serve: warning: " + pass.problem().getMessage() + "; serving what comes before it");
                     }
                     reset = pass.end() == TcpStream.End.RST;
+                    warnWithoutEvents(probe, name, err);
                 }
                 return new Served(() -> HeadFirst.unless(r.http(), new CaptureWrites(r.open())), count + (r.http() ? 0 : 1),
                         Math.max(0, last - first), reset);
@@ -155,11 +160,25 @@ final class ServeCommand implements Callable<Integer> {
             case AUTO: {
                 boolean head = kind != InputKind.HTTP;
                 long size = size(source);
+                try (InputStream in = source.open(); EventProbe probe = new EventProbe(!head)) {
+                    byte[] read = new byte[READ_BUFFER];
+                    for (int n; !probe.done() && (n = in.read(read)) >= 0; ) {
+                        probe.feed(Unpooled.copiedBuffer(read, 0, n));
+                    }
+                    warnWithoutEvents(probe, name, err);
+                }
                 return new Served(() -> HeadFirst.unless(!head, new FileWrites(source.open())), (head ? 1 : 0) + (size + WRITE_SIZE - 1) / WRITE_SIZE,
                         0, false);
             }
             default:
                 throw new IllegalStateException("Unhandled input " + kind);
+        }
+    }
+
+    private static void warnWithoutEvents(EventProbe probe, String name, PrintWriter err) {
+        String warning = probe.warning();
+        if (warning != null) {
+            err.println("sluice serve: warning: " + name + ": " + warning);
         }
     }
 

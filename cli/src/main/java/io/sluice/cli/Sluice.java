@@ -14,6 +14,8 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 
 /**
@@ -27,7 +29,8 @@ import java.util.Properties;
         mixinStandardHelpOptions = true,
         versionProvider = Sluice.Version.class,
         description = "Server-Sent Events tools.",
-        subcommands = {ReplayCommand.class, GetCommand.class, ServeCommand.class, RelayCommand.class})
+        subcommands = {ReplayCommand.class, GetCommand.class, ServeCommand.class, RelayCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Sluice implements Runnable {
 
     public static final int EXIT_OK = 0;
@@ -87,13 +90,47 @@ public final class Sluice implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: replay, get or serve");
+        // From the subcommands themselves, so a command added there is named here too (issue 17: relay was not).
+        List<String> names = new ArrayList<>(spec.subcommands().keySet());
+        String last = names.remove(names.size() - 1);
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "missing command: " + String.join(", ", names) + " or " + last);
     }
 
     private static int usageError(CommandLine.ParameterException ex, String[] args) {
-        CommandLine cmd = ex.getCommandLine();
+        if (ex instanceof CommandLine.UnmatchedArgumentException) {
+            return unmatched((CommandLine.UnmatchedArgumentException) ex);
+        }
+        CommandLine.ParseResult parsed = ex.getCommandLine().getParseResult();
+        if (parsed != null && !parsed.unmatched().isEmpty() && parsed.unmatched().get(0).startsWith("-")) {
+            // picocli checks required options before it reports unknown ones, but "--prot 8080" is
+            // why --port is missing: the typo is the line worth reading.
+            return unmatched(new CommandLine.UnmatchedArgumentException(ex.getCommandLine(), parsed.unmatched()));
+        }
+        return usage(ex.getCommandLine(), oneLine(ex.getMessage()));
+    }
+
+    /**
+     * An unknown command or option, with the name it most likely meant ({@link NearestName}) on the
+     * same line: "Unknown command: 'sreve'; did you mean 'serve'?". Only the first unknown word is
+     * named: the words after it are usually its value.
+     */
+    private static int unmatched(CommandLine.UnmatchedArgumentException ex) {
+        CommandSpec command = ex.getCommandLine().getCommandSpec();
+        String typed = ex.getUnmatched().get(0);
+        boolean option = ex.isUnknownOption();
+        if (!option && command.subcommands().isEmpty()) {
+            return usage(ex.getCommandLine(), oneLine(ex.getMessage())); // a surplus argument: nothing to suggest
+        }
+        String nearest = NearestName.of(typed, option ? command.optionsMap().keySet() : command.subcommands().keySet());
+        String message = (option ? "Unknown option: '" : "Unknown command: '") + typed + "'";
+        return usage(ex.getCommandLine(), message + (nearest == null ? "" : "; did you mean '" + nearest + "'?"));
+    }
+
+    /** Bad usage, one line: what was wrong, then where the help is. */
+    private static int usage(CommandLine cmd, String message) {
         String name = cmd.getCommandSpec().qualifiedName();
-        cmd.getErr().println(name + ": " + oneLine(ex.getMessage()) + " (see '" + name + " --help')");
+        cmd.getErr().println(name + ": " + message + " (see '" + name + " --help')");
         return EXIT_USAGE;
     }
 
@@ -101,6 +138,9 @@ public final class Sluice implements Runnable {
         if (ex instanceof OutputFailedException) {
             // Whoever closed our output (head, a closed pipe) does not want to hear from us either.
             return EXIT_INPUT;
+        }
+        if (ex instanceof UsageException) {
+            return usage(cmd, oneLine(ex.getMessage()));
         }
         String name = cmd.getCommandSpec().qualifiedName();
         if (ex instanceof InputException || ex instanceof SseException) {

@@ -157,6 +157,8 @@ final class SummaryRecordWriter implements RecordWriter {
             end.append("cut mid-event (").append(incompleteTailBytes).append(" bytes undispatched)");
         } else if (incompleteTailBytes == 0) {
             end.append("every event terminated");
+        } else if (boundErrors == 0 && error == null) {
+            end.append("no event stream"); // refused at its head, as a client refuses it: no body reached the parser
         } else {
             end.append("the parser stopped");
         }

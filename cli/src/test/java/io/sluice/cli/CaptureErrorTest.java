@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -78,8 +79,40 @@ class CaptureErrorTest {
         Path file = write("json.http", utf8("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"));
         SluiceRunner.Result result = run("replay", "--format", "ndjson", file.toString());
         result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
-        assertEquals("sluice replay: " + file + ": not an SSE response: content-type application/json\n", result.err());
+        assertEquals("sluice replay: " + file + ": HTTP 200 OK with content type application/json, not text/event-stream"
+                + " (--accept-any-content-type reads it as one)\n", result.err());
         assertEquals(List.of(), result.records("event"));
+    }
+
+    /** Issue 17: one definition of an event stream. What sluice get refuses, replay of its capture refuses too. */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "content-type: text/event-streaming\r\n", "content-type: text/plain\r\n"})
+    void responseTheClientRefusesIsRefusedAndReadOnlyWithAcceptAnyContentType(String contentType) throws IOException {
+        String body = "data: x\n\n";
+        Path file = write("odd.http", utf8("HTTP/1.1 200 OK\r\n" + contentType + "content-length: " + body.length()
+                + "\r\n\r\n" + body));
+        SluiceRunner.Result refused = run("replay", "--format", "ndjson", file.toString());
+        refused.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        String type = contentType.isEmpty() ? "(none)" : contentType.substring("content-type: ".length()).strip();
+        assertEquals("sluice replay: " + file + ": HTTP 200 OK with content type " + type + ", not text/event-stream"
+                + " (--accept-any-content-type reads it as one)\n", refused.err());
+        assertEquals(List.of(), refused.records("event"));
+
+        SluiceRunner.Result accepted = run("replay", "--format", "ndjson", "--accept-any-content-type", file.toString());
+        assertEquals(Sluice.EXIT_OK, accepted.exit(), accepted.err());
+        assertEquals("", accepted.err());
+        assertEquals(List.of("{\"type\":\"event\",\"event\":\"message\",\"data\":\"x\",\"id\":\"\"}"),
+                accepted.records("event"));
+    }
+
+    @Test
+    void bodyInACodingNobodyDecodesIsRefusedEvenWithAcceptAnyContentType() throws IOException {
+        Path file = write("br.http", utf8("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-encoding: br\r\n"
+                + "content-length: 4\r\n\r\nabcd"));
+        SluiceRunner.Result result = run("replay", "--accept-any-content-type", file.toString());
+        result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        assertEquals("sluice replay: " + file + ": HTTP 200 OK with content type text/event-stream in content-encoding br,"
+                + " which is not decoded\n", result.err());
     }
 
     @Test

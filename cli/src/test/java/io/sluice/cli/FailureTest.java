@@ -128,6 +128,16 @@ class FailureTest {
         assertEquals("", result.err());
     }
 
+    @Test
+    void outputClosedMidHttpResponseExitsQuietlyAndReleasesEverything() throws IOException {
+        byte[] input = Files.readAllBytes(SAMPLES.resolve("openai-chat-tools.http"));
+        // Fails inside the decoder's event, a gzip body half inflated; LeakCheckExtension checks nothing leaked.
+        SluiceRunner.Result result = run(new ByteArrayInputStream(input), new ClosedPipe(2_000),
+                "replay", "--format", "ndjson", "--chunk", "random:7", "-");
+        assertEquals(Sluice.EXIT_INPUT, result.exit());
+        assertEquals("", result.err());
+    }
+
     /** An output whose reader goes away after {@code limit} bytes. */
     private static final class ClosedPipe extends OutputStream {
         private long left;

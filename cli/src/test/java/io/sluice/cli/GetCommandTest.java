@@ -39,6 +39,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
 import static io.sluice.cli.SluiceRunner.run;
+import static io.sluice.cli.SluiceRunner.utf8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -57,16 +58,23 @@ class GetCommandTest {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    /** Reads a request (headers, then Content-Length bytes of body), records it, writes {@code response}, closes. */
+    /**
+     * Reads a request (headers, then Content-Length bytes of body), records it, writes {@code response}, closes;
+     * or, not waiting for a request, answers whatever bytes come first, as a plain HTTP server answers a TLS hello.
+     */
     private static final class CannedServer implements AutoCloseable {
         final Queue<String> requests = new ConcurrentLinkedQueue<>();
         private final Channel channel;
 
         CannedServer(String response) {
-            this(response.getBytes(StandardCharsets.UTF_8));
+            this(response.getBytes(StandardCharsets.UTF_8), true);
         }
 
         CannedServer(byte[] response) {
+            this(response, true);
+        }
+
+        CannedServer(byte[] response, boolean waitForRequest) {
             channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
@@ -80,7 +88,7 @@ class GetCommandTest {
                                     ByteBuf in = (ByteBuf) msg;
                                     seen.append(in.toString(StandardCharsets.UTF_8));
                                     in.release();
-                                    int end = seen.indexOf("\r\n\r\n");
+                                    int end = waitForRequest ? seen.indexOf("\r\n\r\n") : 0;
                                     if (answered || end < 0) {
                                         return;
                                     }
@@ -101,7 +109,11 @@ class GetCommandTest {
         }
 
         String url(String path) {
-            return "http://127.0.0.1:" + ((InetSocketAddress) channel.localAddress()).getPort() + path;
+            return "http://127.0.0.1:" + port() + path;
+        }
+
+        int port() {
+            return ((InetSocketAddress) channel.localAddress()).getPort();
         }
 
         @Override
@@ -119,7 +131,9 @@ class GetCommandTest {
             assertEquals(Sluice.EXIT_OK, result.exit(), result.err());
             assertEquals(List.of(
                     "{\"type\":\"event\",\"event\":\"delta\",\"data\":\"{\\\"t\\\":\\\"hi\\\"}\",\"id\":\"1\"}",
-                    "{\"type\":\"event\",\"event\":\"message\",\"data\":\"bye\",\"id\":\"1\"}"), result.outLines());
+                    "{\"type\":\"event\",\"event\":\"message\",\"data\":\"bye\",\"id\":\"1\"}",
+                    "{\"type\":\"end\",\"events\":2,\"bytes\":48,\"clean\":true,\"incomplete_tail_bytes\":0}"),
+                    result.outLines());
             assertEquals("", result.err());
         }
     }
@@ -132,7 +146,7 @@ class GetCommandTest {
             SluiceRunner.Result result = run("get", "-X", "PUT", "-H", "x-api-key: secret", "-H", "anthropic-version: 2023-06-01",
                     "-d", "@" + body, server.url("/v1/messages"));
             assertEquals(Sluice.EXIT_OK, result.exit(), result.err());
-            assertEquals("event message\n  ok\n", result.out());
+            assertEquals("event message\n  ok\nend: 1 event, 10 bytes, clean\n", result.out());
             String request = server.requests.peek();
             assertTrue(request.startsWith("PUT /v1/messages HTTP/1.1\r\n"), request);
             assertTrue(request.contains("x-api-key: secret\r\n"), request);
@@ -173,9 +187,23 @@ class GetCommandTest {
         try (CannedServer server = new CannedServer(SSE + "data: a\n\ndata: half")) {
             SluiceRunner.Result result = run("get", server.url("/"));
             result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
-            assertEquals("event message\n  a\n", result.out());
+            assertEquals("event message\n  a\nend: 1 event, 19 bytes, incomplete tail of 10 bytes (cut mid-event)\n",
+                    result.out());
             assertEquals("sluice get: stream cut mid-event after 1 event, 19 bytes (10 bytes of the last event lost)\n",
                     result.err());
+        }
+    }
+
+    /** Issue 17: the live stream's last line is its recording's, whether it ended cleanly or was cut. */
+    @ParameterizedTest
+    @ValueSource(strings = {"anthropic-text", "anthropic-truncated"})
+    void textEndsWithTheSameEndLineAsReplayOfTheRecording(String sample) throws Exception {
+        Path recording = SluiceRunner.SAMPLES.resolve(sample + ".http");
+        String replayed = run("replay", recording.toString()).outLines().stream()
+                .filter(line -> line.startsWith("end: ")).findFirst().orElseThrow();
+        try (CannedServer server = new CannedServer(Files.readAllBytes(recording))) {
+            List<String> live = run("get", "--format", "text", server.url("/")).outLines();
+            assertEquals(replayed, live.get(live.size() - 1));
         }
     }
 
@@ -291,8 +319,18 @@ class GetCommandTest {
     }
 
     @Test
-    void badUrlIsOneLine() {
-        run("get", "ftp://127.0.0.1/x").assertOneLineOnStderr(Sluice.EXIT_INPUT);
+    void httpsToAPlainHttpServerSaysItDoesNotSpeakTlsInOneLine() {
+        try (CannedServer server = new CannedServer(utf8("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n"), false)) {
+            SluiceRunner.Result result = run("get", server.url("/").replace("http://", "https://"));
+            result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+            assertEquals("sluice get: TLS handshake failed: the server at 127.0.0.1:" + server.port()
+                    + " does not speak TLS (try http://)\n", result.err());
+        }
+    }
+
+    @Test
+    void badUrlIsOneLineOfBadUsage() {
+        run("get", "ftp://127.0.0.1/x").assertOneLineOnStderr(Sluice.EXIT_USAGE);
     }
 
     @Test

@@ -378,15 +378,15 @@ class RelayTest {
     }
 
     @Test
-    void badArgumentsAreOneLineAndExit1(@TempDir Path dir) {
-        SluiceRunner.run("relay", "--listen", "nowhere", "--upstream", "http://127.0.0.1:9/").assertOneLineOnStderr(Sluice.EXIT_INPUT);
-        SluiceRunner.run("relay", "--listen", "127.0.0.1:0", "--upstream", "ftp://127.0.0.1/").assertOneLineOnStderr(Sluice.EXIT_INPUT);
+    void badArgumentsAreOneLineAndExit2AndAMissingFolderExit1(@TempDir Path dir) {
+        SluiceRunner.run("relay", "--listen", "nowhere", "--upstream", "http://127.0.0.1:9/").assertOneLineOnStderr(Sluice.EXIT_USAGE);
+        SluiceRunner.run("relay", "--listen", "127.0.0.1:0", "--upstream", "ftp://127.0.0.1/").assertOneLineOnStderr(Sluice.EXIT_USAGE);
         SluiceRunner.run("relay", "--listen", "127.0.0.1:0", "--upstream", "http://127.0.0.1:9/", "-H", "no-colon")
-                .assertOneLineOnStderr(Sluice.EXIT_INPUT);
+                .assertOneLineOnStderr(Sluice.EXIT_USAGE);
         SluiceRunner.run("relay", "--listen", "127.0.0.1:0", "--upstream", "http://127.0.0.1:9/",
                 "--static", dir.resolve("missing").toString()).assertOneLineOnStderr(Sluice.EXIT_INPUT);
         SluiceRunner.run("relay", "--listen", "127.0.0.1:0", "--upstream", "http://127.0.0.1:9/", "--path", "v1")
-                .assertOneLineOnStderr(Sluice.EXIT_INPUT);
+                .assertOneLineOnStderr(Sluice.EXIT_USAGE);
     }
 
     // ---- who may use the relay (issue 14, item 5) ----

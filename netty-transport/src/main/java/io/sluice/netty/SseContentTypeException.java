@@ -12,12 +12,23 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 public final class SseContentTypeException extends SseResponseException {
     private static final long serialVersionUID = 1L;
 
+    private final boolean undecodedEncoding;
+
     SseContentTypeException(HttpResponseStatus status, HttpHeaders headers, byte[] body, long bodyBytes,
                             boolean undecodedEncoding) {
         super("HTTP " + status + " with content type " + headers.get(HttpHeaderNames.CONTENT_TYPE, "(none)")
                 + (undecodedEncoding
                         ? " in content-encoding " + headers.get(HttpHeaderNames.CONTENT_ENCODING) + ", which is not decoded"
                         : ", not text/event-stream"), status, headers, body, bodyBytes);
+        this.undecodedEncoding = undecodedEncoding;
+    }
+
+    /**
+     * True when the refusal is the body's {@code content-encoding}, which nobody decoded, rather than
+     * the content type: a caller that accepts any content type still cannot read this body.
+     */
+    public boolean undecodedEncoding() {
+        return undecodedEncoding;
     }
 
     /** The content type the server sent, or null. */

@@ -23,6 +23,7 @@ import io.sluice.core.SseEvent;
 import io.sluice.core.SseException;
 import io.sluice.core.SseHandler;
 import io.sluice.core.SseParser;
+import io.sluice.core.Utf8Decoder;
 import io.sluice.core.handoff.OwnedSseEvent;
 
 /**
@@ -33,6 +34,9 @@ import io.sluice.core.handoff.OwnedSseEvent;
  *   <li>{@code channelRead(OwnedSseEvent)} for each event: owned, so the next handler releases it
  *       (or passes it on; the pipeline's tail releases what nobody took);</li>
  *   <li>{@code userEventTriggered(Retry)} for each valid {@code retry} field;</li>
+ *   <li>{@code userEventTriggered(Comment)} for each comment line, when the settings ask for
+ *       comments (a tool that shows the stream as it came, as {@code sluice replay --comments}
+ *       does; a client has no use for them, so by default none are fired);</li>
  *   <li>built to pass other responses on, for a response that is not a 2xx event stream:
  *       {@code userEventTriggered(OtherResponse)}, then its body as {@code ByteBuf}s (the next
  *       handler's to release) instead of an {@link SseResponseException};</li>
@@ -84,13 +88,33 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The parser's bounds, its recovery policy, and how much of a rejected response's body to keep.
-     * With {@code skipOversizedEvents}, a bound error does not end the stream: it is fired as a user
-     * event ({@link io.sluice.core.SseBoundExceededException}) and the stream goes on.
+     * A comment line (one that starts with a colon), fired only when {@link Settings#comments()}
+     * asks: the bytes after the colon, nothing stripped, in {@code buffer} at
+     * {@code [index, index + length)}. A view, as {@link SseHandler#onComment} gets: valid during
+     * {@code userEventTriggered} only; read it, never release or retain it.
      */
-    public record Settings(int maxLineLength, int maxEventSize, boolean skipOversizedEvents, int maxErrorBody) {
+    public record Comment(ByteBuf buffer, int index, int length) {
+        /** The comment decoded as UTF-8 (malformed sequences replaced), to keep past the call. */
+        public String text() {
+            return Utf8Decoder.decode(buffer, index, length);
+        }
+    }
+
+    /**
+     * The parser's bounds, its recovery policy, how much of a rejected response's body to keep, and
+     * whether to fire comment lines ({@link Comment}). With {@code skipOversizedEvents}, a bound
+     * error does not end the stream: it is fired as a user event
+     * ({@link io.sluice.core.SseBoundExceededException}) and the stream goes on.
+     */
+    public record Settings(int maxLineLength, int maxEventSize, boolean skipOversizedEvents, int maxErrorBody,
+                           boolean comments) {
         public static final Settings DEFAULTS = new Settings(
                 SseParser.DEFAULT_MAX_LINE_LENGTH, SseParser.DEFAULT_MAX_EVENT_SIZE, false, DEFAULT_MAX_ERROR_BODY);
+
+        /** Settings that fire no comments. */
+        public Settings(int maxLineLength, int maxEventSize, boolean skipOversizedEvents, int maxErrorBody) {
+            this(maxLineLength, maxEventSize, skipOversizedEvents, maxErrorBody, false);
+        }
     }
 
     private enum State {
@@ -454,6 +478,13 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
         @Override
         public void onRetry(long millis) {
             ctx.fireUserEventTriggered(new Retry(millis));
+        }
+
+        @Override
+        public void onComment(ByteBuf buffer, int index, int length) {
+            if (settings.comments()) {
+                ctx.fireUserEventTriggered(new Comment(buffer, index, length));
+            }
         }
 
         @Override

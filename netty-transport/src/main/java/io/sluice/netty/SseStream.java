@@ -59,6 +59,9 @@ public final class SseStream implements AutoCloseable {
     private boolean freshConnection;
     private long eventsBefore;
     private long bytesBefore;
+    // Written on the event loop before the end is signalled, read by any thread that has seen it.
+    private volatile long eventsAtEnd;
+    private volatile long bytesAtEnd;
 
     SseStream(SseClient client, SseRequest request, EventLoop loop, SseListener listener, int highWater, int lowWater) {
         this.client = client;
@@ -79,6 +82,21 @@ public final class SseStream implements AutoCloseable {
     /** Completes when the stream ends: normally on a clean end, exceptionally with the typed error. */
     public CompletionStage<Void> done() {
         return done;
+    }
+
+    /**
+     * The events this stream received in all, across reconnects, counted when it ended: read it
+     * once the end is seen (the queue done, the listener's {@code onEnd} or {@code onError},
+     * {@link #done()} complete); 0 before. A failed stream's {@code SseStreamException} carries
+     * the same counts; this is where a clean end's are.
+     */
+    public long eventsAtEnd() {
+        return eventsAtEnd;
+    }
+
+    /** The event-stream body bytes (after decompression) this stream received in all, as {@link #eventsAtEnd()}. */
+    public long bytesAtEnd() {
+        return bytesAtEnd;
     }
 
     /** The event loop this stream's connections run on. */
@@ -290,6 +308,8 @@ public final class SseStream implements AutoCloseable {
     /** The one end of the stream: null for a clean end. */
     private void terminate(SseException error) {
         terminated = true;
+        eventsAtEnd = events();
+        bytesAtEnd = bytes();
         if (queue != null) {
             if (error == null) {
                 queue.end();

@@ -141,6 +141,25 @@ class SseClientTest {
     }
 
     @Test
+    void cleanEndLeavesTheStreamsEventAndByteCountsForTheConsumer() throws Exception {
+        String body = "data: a\n\n: note\nevent: x\ndata: bb\n\n";
+        try (SseClient client = client().build();
+             LoopbackServer server = LoopbackServer.start(serverGroup, (ch, request) -> writeAndClose(ch, SSE_HEADERS_CLOSE + body));
+             SseStream stream = client.openQueue(SseRequest.get(server.uri("/")))) {
+            assertEquals(0, stream.eventsAtEnd());
+            SseEventQueue queue = stream.queue();
+            OwnedSseEvent event;
+            while ((event = queue.take(10, TimeUnit.SECONDS)) != null) {
+                event.release();
+            }
+            assertTrue(queue.isDone());
+            assertEquals(null, queue.failure());
+            assertEquals(2, stream.eventsAtEnd());
+            assertEquals(body.length(), stream.bytesAtEnd());
+        }
+    }
+
+    @Test
     void serverClosingMidEventEndsWithClosedEarlyCarryingEventsBytesAndTheCutTail() throws Exception {
         String body = "data: a\n\ndata: b\n\ndata: cu";
         try (SseClient client = client().build();
@@ -214,6 +233,7 @@ class SseClientTest {
             client.open(SseRequest.get(server.uri("/")), recorder);
             SseContentTypeException error = assertInstanceOf(SseContentTypeException.class, recorder.awaitEnd());
             assertEquals("application/json", error.contentType());
+            assertEquals(false, error.undecodedEncoding());
             assertEquals("{}", error.bodyAsString());
         }
     }

@@ -141,6 +141,38 @@ class SseDecoderTest {
     }
 
     @Test
+    void commentsAreUserEventsInStreamOrderOnlyWhenTheSettingsAskForThem() {
+        String body = ": keep-alive\ndata: a\n\n:\n:  two spaces\n";
+        List<String> seen = new ArrayList<>();
+        EmbeddedChannel ch = new EmbeddedChannel(new HttpClientCodec(),
+                new SseDecoder(new SseDecoder.Settings(1024, 1024, false, 1024, true), 0),
+                new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        OwnedSseEvent event = (OwnedSseEvent) msg;
+                        seen.add("event " + event.dataAsString());
+                        event.release();
+                    }
+
+                    @Override
+                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                        if (evt instanceof SseDecoder.Comment comment) {
+                            seen.add("comment [" + comment.text() + "]");
+                        }
+                    }
+                });
+        ch.writeInbound(bytes(LoopbackServer.SSE_HEADERS_CHUNKED + LoopbackServer.chunk(body) + "0\r\n\r\n"));
+        ch.finish();
+        assertEquals(List.of("comment [ keep-alive]", "event a", "comment []", "comment [  two spaces]"), seen);
+
+        EmbeddedChannel quiet = channel(new SseDecoder());
+        quiet.writeInbound(bytes(LoopbackServer.SSE_HEADERS_CHUNKED + LoopbackServer.chunk(body) + "0\r\n\r\n"));
+        quiet.finish();
+        assertEquals(List.of("message|a|"), ends.events);
+        assertTrue(ends.userEvents.stream().noneMatch(e -> e instanceof SseDecoder.Comment), ends.userEvents.toString());
+    }
+
+    @Test
     void skippedOversizedEventIsAUserEventAndTheStreamGoesOn() {
         EmbeddedChannel ch = channel(new SseDecoder(new SseDecoder.Settings(16, 16, true, 1024), 0));
         ch.writeInbound(bytes(LoopbackServer.SSE_HEADERS_CHUNKED
@@ -249,6 +281,7 @@ class SseDecoderTest {
                 + "content-length: 4\r\n\r\n\u0001\u0002\u0003\u0004"));
         SseContentTypeException error = assertInstanceOf(SseContentTypeException.class, ends.ends.get(0));
         assertTrue(error.getMessage().contains("content-encoding br"), error.getMessage());
+        assertTrue(error.undecodedEncoding(), "the coding, not the type, is the reason");
         assertTrue(ends.events.isEmpty());
         ch.finish();
     }

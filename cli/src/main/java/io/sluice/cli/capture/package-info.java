@@ -5,8 +5,9 @@
  * each flow and its first bytes), one flow's stream ({@link io.sluice.cli.capture.TcpReassembler},
  * a second pass that reassembles it by sequence number into the reads a receiver would have made,
  * each with its capture time), and captured HTTP/1.x responses
- * ({@link io.sluice.cli.capture.HttpResponseReader}, Netty's own client codec and decompressor in
- * an {@code EmbeddedChannel}).
+ * ({@link io.sluice.cli.capture.HttpResponseReader}, Netty's own client codec and the client's
+ * decompressor and {@code SseDecoder} in an {@code EmbeddedChannel}, so a recording is an event
+ * stream exactly when a live response would be).
  *
  * <h2>Bounded memory, whatever the capture's size</h2>
  * Nothing here holds a capture (issue 14): the reader holds one record, the first pass a few
@@ -24,7 +25,7 @@
  *
  * <h2>Threading and ownership</h2>
  * Everything here is confined to the calling thread. Packets and reads are arrays the caller owns
- * once returned. The HTTP reader takes ownership of each buffer it is fed and lends the body to its
- * listener only during the call.
+ * once returned. The HTTP reader takes ownership of each buffer it is fed and lends each event and
+ * comment to its listener only during the call.
  */
 package io.sluice.cli.capture;
