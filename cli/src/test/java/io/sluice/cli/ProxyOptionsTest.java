@@ -80,7 +80,7 @@ class ProxyOptionsTest {
             SluiceRunner.Result result = run("get", "--format", "ndjson", "-d", "{}", "--capture", pcap.toString(),
                     "--proxy", "http://u:p%40ss@127.0.0.1:" + proxy.port(), "http://127.0.0.1:" + upstream.port() + "/v1/messages");
             assertEquals(Sluice.EXIT_OK, result.exit(), result.err());
-            assertEquals(expectedEvents(), result.outLines());
+            assertEquals(expectedEvents(), result.records("event"));
             assertEquals(1, proxy.handshakes().size());
             assertTrue(proxy.handshakes().get(0).startsWith("CONNECT 127.0.0.1:" + upstream.port() + " auth=Basic "),
                     proxy.handshakes().get(0));
@@ -98,13 +98,13 @@ class ProxyOptionsTest {
             String url = "http://127.0.0.1:" + upstream.port() + "/v1/messages";
             SluiceRunner.Result socks = run("get", "--format", "ndjson", "-d", "{}", "--proxy", "socks5://127.0.0.1:" + proxy.port(), url);
             assertEquals(Sluice.EXIT_OK, socks.exit(), socks.err());
-            assertEquals(expectedEvents(), socks.outLines());
+            assertEquals(expectedEvents(), socks.records("event"));
             assertEquals(1, proxy.handshakes().size());
             // A proxy nobody listens on, bypassed for this host.
             SluiceRunner.Result direct = run("get", "--format", "ndjson", "-d", "{}",
                     "--proxy", "http://127.0.0.1:" + closedPort(), "--no-proxy", "localhost,127.0.0.1", url);
             assertEquals(Sluice.EXIT_OK, direct.exit(), direct.err());
-            assertEquals(expectedEvents(), direct.outLines());
+            assertEquals(expectedEvents(), direct.records("event"));
         }
     }
 
