@@ -1,9 +1,10 @@
 // Opens ?n= EventSources (default 20) at once to the relayed stream (?stream=, default
 // /v1/messages), each with a query of its own (i=1..n) so the browser shares nothing between them,
-// and records for each when its open event fired, when its first message came and when its `end`
-// event came, in ms after they were all created (performance.now()). BrowserHttp2Test reads the
-// report: over HTTP/2 every stream starts at once on one connection; over HTTP/1.1 the browser
-// holds six connections per origin, so the seventh stream waits for one of the first six to end.
+// and records for each when its open event fired, when its first message (an unnamed event) came
+// and when the server ended it, in ms after they were all created (performance.now()).
+// BrowserHttp2Test reads the report: over HTTP/2 every stream starts at once on one connection;
+// over HTTP/1.1 the browser holds six connections per origin, so the seventh stream waits for one
+// of the first six to end.
 //
 // The report, in the section's .text once every stream has ended:
 //   {"protocol": "h2" | "http/1.1" (the page's own, as the browser fetched it),
@@ -58,20 +59,22 @@ for (let i = 1; i <= count; i++) {
     s.messages++;
     show(s);
   });
-  // The upstream's last event: close, or EventSource would reconnect when the stream ends.
-  s.source.addEventListener('end', () => {
-    s.end = now();
-    s.source.close();
-    show(s);
-    if (streams.length === count && streams.every(t => t.end !== null)) {
-      finish('done');
-    }
-  });
-  // Before its end event, a failure: an answer that is not an event stream (CLOSED) or a
-  // connection that closed (EventSource would reconnect; the test wants each stream once).
-  s.source.addEventListener('error', () => {
-    if (s.end === null) {
-      finish('error', `stream ${i}: ${s.source.readyState === EventSource.CLOSED ? 'not an event stream' : 'closed before its end event'}`);
+  // 'error' is three things: an `event: error` in the stream (the relay's or the upstream's: a
+  // MessageEvent, a failure here); an answer that is not an event stream (CLOSED for good, a
+  // failure); or the server ending the stream (CONNECTING: EventSource would reconnect, so the
+  // page closes it and records the end; BrowserHttp2Test checks every stream had all its events).
+  s.source.addEventListener('error', e => {
+    if (e instanceof MessageEvent) {
+      finish('error', `stream ${i}: an error event: ${e.data}`);
+    } else if (s.source.readyState === EventSource.CLOSED) {
+      finish('error', `stream ${i}: not an event stream`);
+    } else {
+      s.end = now();
+      s.source.close();
+      show(s);
+      if (streams.length === count && streams.every(t => t.end !== null)) {
+        finish('done');
+      }
     }
   });
 }
