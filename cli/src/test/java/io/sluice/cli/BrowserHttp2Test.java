@@ -56,7 +56,7 @@ class BrowserHttp2Test {
     /** Chromium's limit of open HTTP/1.1 connections to one origin (its socket pool's, per group). */
     private static final int HTTP1_CONNECTIONS = 6;
     /** Events per stream, then the upstream ends it: the stream lasts about EVENTS × TICK_MILLIS. */
-    private static final int EVENTS = 20;
+    private static final int EVENTS = 30;
     private static final int TICK_MILLIS = 100;
     /** drive.mjs ends by itself within this; the HTTP/1.1 case takes about four streams' time. */
     private static final int DRIVER_SECONDS = 60;
