@@ -1,10 +1,13 @@
 package io.sluice.cli;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultFileRegion;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -15,6 +18,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslHandler;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -30,10 +34,15 @@ import java.util.Map;
  * passes every other request on: with {@code sluice relay --static DIR}, a page and the stream it
  * reads share one origin, so a browser's {@code EventSource} and {@code fetch} need no CORS.
  *
- * <p>The file goes out as a {@link DefaultFileRegion} (the kernel copies it; the event loop never
- * blocks on a read), as Netty's own static file server does when there is no TLS. Paths that leave
- * the folder, by {@code ..} or by a link, are not files here: they are passed on, as are requests
- * the codec failed to decode.
+ * <p>On a plain HTTP/1.1 connection the file goes out as a {@link DefaultFileRegion} (the kernel
+ * copies it; the event loop never blocks on a read), as Netty's own static file server does when
+ * there is no TLS. Over TLS the bytes must be encrypted, and over HTTP/2 framed, in the JVM: there
+ * the file is read whole into one buffer, on the event loop. That suits what {@code --static} is
+ * for, a page and its scripts of some kilobytes beside the stream; a large download would hold
+ * its size in memory while it is sent (Netty's {@code ChunkedWriteHandler} would bound that, at the
+ * price of a handler every relayed event passes through). Paths that leave the folder, by
+ * {@code ..} or by a link, are not files here: they are passed on, as are requests the codec
+ * failed to decode.
  */
 @ChannelHandler.Sharable
 final class StaticFiles extends ChannelInboundHandlerAdapter {
@@ -74,17 +83,48 @@ final class StaticFiles extends ChannelInboundHandlerAdapter {
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, TYPES.getOrDefault(extension, "application/octet-stream"))
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
-        HttpUtil.setContentLength(response, length);
         HttpUtil.setKeepAlive(response, keepAlive);
-        ctx.write(response);
         if (head) {
             channel.close();
-        } else {
+            HttpUtil.setContentLength(response, length);
+            ctx.write(response);
+        } else if (ctx.channel() instanceof SocketChannel && ctx.pipeline().get(SslHandler.class) == null) {
+            HttpUtil.setContentLength(response, length);
+            ctx.write(response);
             ctx.write(new DefaultFileRegion(channel, 0, length)); // the region closes the channel when released
+        } else {
+            ByteBuf content = readWhole(ctx, channel, length);
+            HttpUtil.setContentLength(response, content.readableBytes());
+            ctx.write(response);
+            ctx.write(new DefaultHttpContent(content));
         }
         var last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         if (!keepAlive) {
             last.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /**
+     * The file's bytes, read on the calling thread into a buffer the caller writes (and so
+     * releases); {@code channel} is closed. A file that shrank since its size was read gives what it
+     * still has, and the response's length says so.
+     */
+    private static ByteBuf readWhole(ChannelHandlerContext ctx, FileChannel channel, long length) throws IOException {
+        try (channel) {
+            if (length > Integer.MAX_VALUE) {
+                throw new IOException("a file over TLS or HTTP/2 is read whole, and this one has " + length + " bytes");
+            }
+            ByteBuf content = ctx.alloc().buffer((int) length);
+            try {
+                // The bytes read so far are the file position to read from; -1 is the file's end.
+                while (content.isWritable() && content.writeBytes(channel, content.writerIndex(), content.writableBytes()) > 0) {
+                    // until the size read above, or the file's end
+                }
+                return content;
+            } catch (IOException | RuntimeException e) {
+                content.release();
+                throw e;
+            }
         }
     }
 

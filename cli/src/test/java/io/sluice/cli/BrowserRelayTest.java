@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -35,7 +34,6 @@ import static io.sluice.cli.SluiceRunner.SAMPLES;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The relay end to end into a real browser. Headless Chromium (Debian's, driven by playwright-core
@@ -53,8 +51,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class BrowserRelayTest {
-    private static final Path BROWSER = Path.of("src/test/browser");
-    private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("SLUICE_CHROMIUM", "/usr/bin/chromium"));
     /** drive.mjs exits by itself within this; the test waits a little longer before killing it. */
     private static final int DRIVER_SECONDS = 90;
 
@@ -76,11 +72,7 @@ class BrowserRelayTest {
     @BeforeAll
     @Timeout(value = DRIVER_SECONDS + 60, unit = TimeUnit.SECONDS)
     static void relayEveryCaseIntoOneBrowser() throws Exception {
-        Path node = onPath("node");
-        assumeTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: apt-get install chromium (as .ci/run does)");
-        assumeTrue(node != null, "node is not on the PATH: apt-get install nodejs npm");
-        assumeTrue(Files.isRegularFile(BROWSER.resolve("node_modules/playwright-core/package.json")),
-                "playwright-core is not installed: run npm ci in cli/src/test/browser (as .ci/run does)");
+        Path node = BrowserDriver.assumeInstalled();
 
         Map<String, String> upstreams = new LinkedHashMap<>();
         for (String sample : List.of("anthropic-text", "openai-chat-text", "anthropic-overloaded")) {
@@ -92,7 +84,7 @@ class BrowserRelayTest {
         Map<String, String> urls = new LinkedHashMap<>();
         for (Map.Entry<String, String> upstream : upstreams.entrySet()) {
             RelayServer relay = RelayServer.start(new RelayServer.Options("127.0.0.1", 0,
-                    GetCommand.getRequest(upstream.getValue()), "/v1/messages", BROWSER.resolve("page"), Duration.ofSeconds(15),
+                    GetCommand.getRequest(upstream.getValue()), "/v1/messages", BrowserDriver.PAGES, Duration.ofSeconds(15),
                     Duration.ZERO, Duration.ZERO, false, 1 << 20, true, false), outcomes::add);
             servers.add(relay);
             urls.put("http://127.0.0.1:" + relay.port() + "/", upstream.getKey());
@@ -172,33 +164,9 @@ class BrowserRelayTest {
         }
     }
 
-    private static Path onPath(String command) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path candidate = Path.of(dir, command);
-            if (!dir.isEmpty() && Files.isExecutable(candidate)) {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
     /** Runs drive.mjs over the pages and reads its JSON report; its output stays in target/browser-relay. */
     private static Map<String, Page> drive(Path node, Iterable<String> urls) throws Exception {
-        Path out = Path.of("target/browser-relay");
-        Files.createDirectories(out);
-        List<String> command = new ArrayList<>(List.of(node.toString(), "drive.mjs", "--timeout", Integer.toString(DRIVER_SECONDS)));
-        urls.forEach(command::add);
-        Process process = new ProcessBuilder(command).directory(BROWSER.toFile())
-                .redirectOutput(out.resolve("drive.out").toFile())
-                .redirectError(out.resolve("drive.err").toFile())
-                .start();
-        if (!process.waitFor(DRIVER_SECONDS + 30, TimeUnit.SECONDS)) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly); // Chromium and its helpers first
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        String report = Files.readString(out.resolve("drive.out"));
-        String errors = Files.readString(out.resolve("drive.err"));
-        assertTrue(process.exitValue() == 0, "drive.mjs exited " + process.exitValue() + ": " + errors);
+        String report = BrowserDriver.drive(node, Path.of("target/browser-relay"), DRIVER_SECONDS, List.of(), urls);
         Map<String, Page> byUrl = parse(report);
         System.out.println("BrowserRelayTest: " + byUrl.size() + " pages read in " + browser(report));
         return byUrl;

@@ -76,8 +76,13 @@ class Http2CurlTest {
     }
 
     private int relay(int upstreamPort, ProtocolOptions.Protocols protocols) {
+        return relay(upstreamPort, protocols, null);
+    }
+
+    /** {@code sluice relay} to the upstream with {@code protocols}, and {@code --static files} unless null: its port. */
+    private int relay(int upstreamPort, ProtocolOptions.Protocols protocols, Path files) {
         RelayServer relay = RelayServer.start(new RelayServer.Options("127.0.0.1", 0,
-                List.of(GetCommand.getRequest("http://127.0.0.1:" + upstreamPort)), SseRelayRetry.DEFAULT, protocols, null, null,
+                List.of(GetCommand.getRequest("http://127.0.0.1:" + upstreamPort)), SseRelayRetry.DEFAULT, protocols, null, files,
                 Duration.ZERO, Duration.ZERO, Duration.ZERO, false, 1 << 20, false, false), outcome -> { });
         opened.push(relay);
         return relay.port();
@@ -145,5 +150,31 @@ class Http2CurlTest {
         Got upgrade = curl("--http2", "-X", "POST", "-d", "{}", "http://127.0.0.1:" + h2cRelay + "/v1/messages");
         assertEquals(new Got("1.1", 0, sse("anthropic-text.sse")), upgrade,
                 "the deprecated Upgrade: h2c is answered over HTTP/1.1");
+    }
+
+    @Test
+    void relayServesItsStaticFilesOverTlsAndH2c() throws Exception {
+        // Only a plain socket takes a file as a FileRegion (the kernel's copy): over TLS the bytes
+        // are encrypted and over HTTP/2 framed, both in the JVM. Larger than a TLS record, an
+        // HTTP/2 frame (16 KiB) and the stream's initial window (64 KiB), so all three are crossed.
+        Path site = Files.createDirectory(dir.resolve("site"));
+        String page = "<p>a page beside the stream</p>\n".repeat(4000);
+        Files.writeString(site.resolve("index.html"), page);
+        int upstream = serve("anthropic-text.sse", ProtocolOptions.Protocols.PLAIN);
+
+        int tls = relay(upstream, protocols("--tls-self-signed"), site);
+        assertServed("2", page, curl("--http2", "-k", "https://127.0.0.1:" + tls + "/"), "h2 by ALPN");
+        assertServed("1.1", page, curl("--http1.1", "-k", "https://127.0.0.1:" + tls + "/"), "HTTP/1.1 over TLS");
+
+        int h2c = relay(upstream, protocols("--h2c"), site);
+        assertServed("2", page, curl("--http2-prior-knowledge", "http://127.0.0.1:" + h2c + "/"), "h2c");
+        assertServed("1.1", page, curl("--http1.1", "http://127.0.0.1:" + h2c + "/"), "plain HTTP/1.1");
+    }
+
+    /** {@code got} is {@code page} over HTTP {@code version}; a failure says so in one line, not with the page. */
+    private static void assertServed(String version, String page, Got got, String how) {
+        assertEquals("HTTP " + version + ", exit 0, " + page.length() + " chars, the page",
+                "HTTP " + got.version() + ", exit " + got.exit() + ", " + got.body().length() + " chars, "
+                        + (got.body().equals(page) ? "the page" : "not the page"), how);
     }
 }
