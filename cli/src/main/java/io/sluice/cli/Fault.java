@@ -102,7 +102,8 @@ sealed interface Fault permits Fault.Cut, Fault.Stall, Fault.Status, Fault.Error
             switch (parts[0]) {
                 case "cut":
                     if (parts.length == 2 || (parts.length == 3 && (parts[2].equals("fin") || parts[2].equals("rst")))) {
-                        return new Cut(count(text, parts[1], 0, "N, the events before the cut,"), parts.length == 3 && parts[2].equals("rst"));
+                        int after = count(text, parts[1], 0, "N, the events before the cut,");
+                        return new Cut(after, parts.length == 3 && parts[2].equals("rst"));
                     }
                     throw bad(text, "expected cut:N, cut:N:fin or cut:N:rst");
                 case "stall":

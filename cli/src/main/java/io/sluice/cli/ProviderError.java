@@ -53,64 +53,58 @@ final class ProviderError {
 
     private static final String OPENAI_OVERLOADED = "The server is overloaded or not ready yet.";
 
-    private static String anthropic(int status) {
-        String type;
-        String message;
-        switch (status) {
-            case 400 -> { type = "invalid_request_error"; message = "Invalid request"; }
-            case 401 -> { type = "authentication_error"; message = "invalid x-api-key"; }
-            case 402 -> { type = "billing_error"; message = "Your credit balance is too low"; }
-            case 403 -> { type = "permission_error"; message = "Your API key does not have permission to use the specified resource."; }
-            case 404 -> { type = "not_found_error"; message = "Not found"; }
-            case 413 -> { type = "request_too_large"; message = "Request exceeds the maximum allowed number of bytes."; }
-            case 429 -> { type = "rate_limit_error"; message = "Number of requests has exceeded your rate limit"; }
-            case 504 -> { type = "timeout_error"; message = "Request timed out"; }
-            case 529 -> { type = "overloaded_error"; message = "Overloaded"; }
-            default -> {
-                type = status >= 500 ? "api_error" : "invalid_request_error";
-                message = status >= 500 ? "Internal server error" : "Invalid request";
-            }
+    /** One provider's words for one status: its error type (Gemini: status name), message, and OpenAI's code. */
+    private record Words(String type, String message, String code) {
+        Words(String type, String message) {
+            this(type, message, null);
         }
-        return "{\"type\":\"error\",\"error\":{\"type\":\"" + type + "\",\"message\":\"" + message + "\"}}";
+    }
+
+    private static String anthropic(int status) {
+        Words w = switch (status) {
+            case 400 -> new Words("invalid_request_error", "Invalid request");
+            case 401 -> new Words("authentication_error", "invalid x-api-key");
+            case 402 -> new Words("billing_error", "Your credit balance is too low");
+            case 403 -> new Words("permission_error", "Your API key does not have permission to use the specified resource.");
+            case 404 -> new Words("not_found_error", "Not found");
+            case 413 -> new Words("request_too_large", "Request exceeds the maximum allowed number of bytes.");
+            case 429 -> new Words("rate_limit_error", "Number of requests has exceeded your rate limit");
+            case 504 -> new Words("timeout_error", "Request timed out");
+            case 529 -> new Words("overloaded_error", "Overloaded");
+            default -> status >= 500 ? new Words("api_error", "Internal server error")
+                    : new Words("invalid_request_error", "Invalid request");
+        };
+        return "{\"type\":\"error\",\"error\":{\"type\":\"" + w.type() + "\",\"message\":\"" + w.message() + "\"}}";
     }
 
     private static String openAi(int status) {
-        String message;
-        String type;
-        String code = null;
-        switch (status) {
-            case 401 -> { message = "Incorrect API key provided."; type = "invalid_request_error"; code = "invalid_api_key"; }
-            case 404 -> { message = "The model does not exist or you do not have access to it."; type = "invalid_request_error"; code = "model_not_found"; }
-            case 429 -> { message = "Rate limit reached for requests. Please try again later."; type = "requests"; code = "rate_limit_exceeded"; }
-            case 500 -> { message = "The server had an error while processing your request. Sorry about that!"; type = "server_error"; }
-            case 503, 529 -> { message = OPENAI_OVERLOADED; type = "server_error"; }
-            default -> {
-                message = status >= 500 ? "The server had an error while processing your request." : "Invalid request.";
-                type = status >= 500 ? "server_error" : "invalid_request_error";
-            }
-        }
-        return "{\"error\":{\"message\":\"" + message + "\",\"type\":\"" + type + "\",\"param\":null,\"code\":"
-                + (code == null ? "null" : "\"" + code + "\"") + "}}";
+        Words w = switch (status) {
+            case 401 -> new Words("invalid_request_error", "Incorrect API key provided.", "invalid_api_key");
+            case 404 -> new Words("invalid_request_error", "The model does not exist or you do not have access to it.", "model_not_found");
+            case 429 -> new Words("requests", "Rate limit reached for requests. Please try again later.", "rate_limit_exceeded");
+            case 500 -> new Words("server_error", "The server had an error while processing your request. Sorry about that!");
+            case 503, 529 -> new Words("server_error", OPENAI_OVERLOADED);
+            default -> status >= 500 ? new Words("server_error", "The server had an error while processing your request.")
+                    : new Words("invalid_request_error", "Invalid request.");
+        };
+        return "{\"error\":{\"message\":\"" + w.message() + "\",\"type\":\"" + w.type() + "\",\"param\":null,\"code\":"
+                + (w.code() == null ? "null" : "\"" + w.code() + "\"") + "}}";
     }
 
     private static String gemini(int status) {
-        String name;
-        String message;
-        switch (status) {
-            case 400 -> { name = "INVALID_ARGUMENT"; message = "Request contains an invalid argument."; }
-            case 401 -> { name = "UNAUTHENTICATED"; message = "Request had invalid authentication credentials."; }
-            case 403 -> { name = "PERMISSION_DENIED"; message = "The caller does not have permission"; }
-            case 404 -> { name = "NOT_FOUND"; message = "Requested entity was not found."; }
-            case 429 -> { name = "RESOURCE_EXHAUSTED"; message = "Resource has been exhausted (e.g. check quota)."; }
-            case 499 -> { name = "CANCELLED"; message = "The operation was cancelled."; }
-            case 503, 529 -> { name = "UNAVAILABLE"; message = "The model is overloaded. Please try again later."; }
-            case 504 -> { name = "DEADLINE_EXCEEDED"; message = "Deadline expired before operation could complete."; }
-            default -> {
-                name = status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
-                message = status >= 500 ? "An internal error has occurred." : "Precondition check failed.";
-            }
-        }
-        return "{\"error\":{\"code\":" + status + ",\"message\":\"" + message + "\",\"status\":\"" + name + "\"}}";
+        Words w = switch (status) {
+            case 400 -> new Words("INVALID_ARGUMENT", "Request contains an invalid argument.");
+            case 401 -> new Words("UNAUTHENTICATED", "Request had invalid authentication credentials.");
+            case 403 -> new Words("PERMISSION_DENIED", "The caller does not have permission");
+            case 404 -> new Words("NOT_FOUND", "Requested entity was not found.");
+            case 429 -> new Words("RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota).");
+            case 499 -> new Words("CANCELLED", "The operation was cancelled.");
+            case 503, 529 -> new Words("UNAVAILABLE", "The model is overloaded. Please try again later.");
+            case 504 -> new Words("DEADLINE_EXCEEDED", "Deadline expired before operation could complete.");
+            default -> status >= 500 ? new Words("INTERNAL", "An internal error has occurred.")
+                    : new Words("FAILED_PRECONDITION", "Precondition check failed.");
+        };
+        return "{\"error\":{\"code\":" + status + ",\"message\":\"" + w.message() + "\",\"status\":\"" + w.type() + "\"}}";
     }
 
     private static byte[] utf8(String s) {
