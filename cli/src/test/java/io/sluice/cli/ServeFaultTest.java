@@ -330,7 +330,7 @@ class ServeFaultTest {
 
     @Test
     void aStallLongerThanTheRelaysIdleTimeoutEndsInAnUpstreamTimeoutErrorEvent() throws Exception {
-        int relay = relay(3, Duration.ofMillis(400), serve("anthropic-text.sse", "stall:2:1"));
+        int relay = relay(3, Duration.ofMillis(700), serve("anthropic-text.sse", "stall:2:1"));
 
         HttpResponse<String> response = post(relay, "/v1/messages");
 
