@@ -42,14 +42,41 @@ import java.util.function.Consumer;
  */
 final class ReplayServer extends CommandServer {
 
-    /** One write of the response: its bytes and its delay from the first write, in capture time. */
-    record Write(long delayNanos, byte[] data) {
+    /**
+     * One write of the response: its bytes, its delay from the first write in capture time (scaled
+     * by the server's {@link Timing}), and the silence it must keep after the write before it,
+     * however late that one went out ({@code sluice serve --fault stall}). Empty {@code data} is a
+     * write that only waits.
+     */
+    record Write(long delayNanos, byte[] data, long pauseNanos) {
+        Write(long delayNanos, byte[] data) {
+            this(delayNanos, data, 0);
+        }
+    }
+
+    /** How a pass ends its connection, or its HTTP/2 stream, after its last write. */
+    enum Ending {
+        /**
+         * As the recording did: HTTP/1.1 closes, with a RST when the capture ended in one; HTTP/2
+         * ends the stream when the response is whole, and resets it when it is cut or the capture
+         * ended in a RST.
+         */
+        AS_RECORDED,
+        /** HTTP/1.1 closes (a FIN); HTTP/2 ends the stream (END_STREAM), whole or not. */
+        FIN,
+        /** HTTP/1.1 resets the connection (a RST); HTTP/2 resets the stream (RST_STREAM). */
+        RST
     }
 
     /** One connection's pass over the recording, a write at a time. Confined to the connection's event loop. */
     interface Writes extends AutoCloseable {
         /** The next write, or null after the last. */
         Write next() throws IOException;
+
+        /** How the connection or stream ends after the last write; asked once {@link #next()} returned null. */
+        default Ending ending() {
+            return Ending.AS_RECORDED;
+        }
 
         @Override
         void close() throws IOException;
@@ -179,14 +206,16 @@ final class ReplayServer extends CommandServer {
                 return;
             }
             if (w == null) {
+                Ending ending = pass.ending();
                 end(true);
-                if (reset) {
+                if (ending == Ending.RST || (ending == Ending.AS_RECORDED && reset)) {
                     ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0); // close() now sends a RST
                 }
                 ctx.close();
                 return;
             }
-            long wait = start + timing.delayNanos(w.delayNanos()) - System.nanoTime();
+            // Called once the write before it completed: a pause counts from now.
+            long wait = Math.max(start + timing.delayNanos(w.delayNanos()) - System.nanoTime(), w.pauseNanos());
             if (wait > 0) {
                 ctx.executor().schedule(() -> send(ctx, w), wait, TimeUnit.NANOSECONDS);
             } else {
@@ -241,17 +270,22 @@ final class ReplayServer extends CommandServer {
         }
 
         /**
-         * The recording is over: the response's end is the decoder's (a close-delimited body ends
-         * here), and a response that never got whole, or a recording that ended in a RST, resets
-         * the stream instead of ending it.
+         * The recording is over: as recorded, the response's end is the decoder's (a close-delimited
+         * body ends here), and a response that never got whole, or a recording that ended in a RST,
+         * resets the stream instead of ending it; a pass that asks for a FIN ends the stream where
+         * its body stopped, one that asks for a RST resets it.
          */
         private void endStream(ChannelHandlerContext ctx) {
-            if (!whole) {
+            Ending ending = pass.ending();
+            if (ending == Ending.FIN && !whole) {
+                whole = true;
+                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT); // END_STREAM where the body stopped
+            } else if (!whole && ending == Ending.AS_RECORDED) {
                 decoder.finish();
                 writeDecoded(ctx);
             }
             end(true);
-            if (!whole || reset) {
+            if (ending == Ending.RST || (ending == Ending.AS_RECORDED && (!whole || reset))) {
                 ctx.close(); // RST_STREAM: the client sees the stream cut, as the recorded one was
             }
             // Ended whole: the stream closes itself once its last DATA frame is sent, which flow

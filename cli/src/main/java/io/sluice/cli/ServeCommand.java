@@ -2,22 +2,29 @@ package io.sluice.cli;
 
 import io.netty.buffer.Unpooled;
 import io.sluice.cli.capture.TcpStream;
+import io.sluice.llm.Provider;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -28,6 +35,10 @@ import java.util.concurrent.Callable;
  * an SSE body behind a synthesised {@code 200 text/event-stream} head. Each connection reads the
  * file its own way through, so a recording of any size is served in one write's memory per
  * connection. Ctrl-C stops it cleanly.
+ *
+ * <p>With {@code --fault} (issue 19, item 5) it serves a failure instead, the same on every
+ * connection, for a gateway's CI: the recording is decoded once ({@link DecodedRecording}) and each
+ * connection gets a response synthesised from it with the faults applied ({@link FaultedResponse}).
  */
 @Command(name = "serve",
         mixinStandardHelpOptions = true,
@@ -69,6 +80,18 @@ final class ServeCommand implements Callable<Integer> {
             description = "The TCP stream of a capture to serve (default: the first carrying an HTTP response).")
     private String flow;
 
+    @Option(names = "--fault", paramLabel = "SPEC", converter = Fault.Converter.class,
+            description = "Serve a failure, the same on every connection; repeatable, combinable: cut:N[:rst] (stop after "
+                    + "event N with a FIN, or a RST), stall:N:SECONDS, status:CODE[:retry-after=SECONDS] (the provider's "
+                    + "error body instead of the stream), error:N (the provider's error event, then the end), "
+                    + "drip:BYTES_PER_SECOND. N counts the recording's events. Default: none, the recording byte for byte.")
+    private List<Fault> faults = new ArrayList<>();
+
+    @Option(names = "--fault-provider", paramLabel = "PROVIDER", converter = ProviderConverter.class,
+            description = "Whose error shape status: and error: faults send: anthropic, openai-chat, openai-responses or "
+                    + "gemini (default: told from the recording's events).")
+    private Provider faultProvider;
+
     @Mixin
     private FrontDoorOptions door;
 
@@ -78,6 +101,16 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
+        FaultPlan plan;
+        try {
+            plan = FaultPlan.of(faults);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (faultProvider != null && !plan.needsProvider()) {
+            throw new ParameterException(spec.commandLine(), "--fault-provider shapes the errors of --fault status: and error:; "
+                    + (plan.isEmpty() ? "no --fault was given" : plan + " sends none"));
+        }
         String name = file.toString();
         Served served;
         try {
@@ -85,17 +118,20 @@ final class ServeCommand implements Callable<Integer> {
                 throw new IOException("is a directory");
             }
             Recording.Source source = () -> new BufferedInputStream(Files.newInputStream(file), READ_BUFFER);
-            served = served(input != InputKind.AUTO ? input : sniffed(source), source, name, flow, err);
+            InputKind kind = input != InputKind.AUTO ? input : sniffed(source);
+            served = plan.isEmpty() ? served(kind, source, name, flow, err)
+                    : faulted(kind, source, name, flow, plan, faultProvider, timing, err);
         } catch (IOException e) {
             throw new InputException("cannot read " + name + ": " + ReplayCommand.reason(e), e);
         }
         ProtocolOptions.Protocols protocols = protocolOptions.protocols(notice -> err.println("sluice serve: " + notice));
-        ReplayServer server = ReplayServer.start(host, port, served.writes(), timing, loop, served.reset(), door.guard(),
-                warning -> err.println("sluice serve: " + warning), protocols);
-        err.println(String.format(Locale.ROOT, "sluice serve: %s on %s://%s:%d/ (%s; %d writes over %.3f s, timing %s%s); Ctrl-C stops",
+        ReplayServer server = ReplayServer.start(host, port, served.writes(), served.timing(timing), loop, served.reset(),
+                door.guard(), warning -> err.println("sluice serve: " + warning), protocols);
+        err.println(String.format(Locale.ROOT, "sluice serve: %s on %s://%s:%d/ (%s; %s over %.3f s, timing %s%s%s); Ctrl-C stops",
                 name, protocols.scheme(), host.indexOf(':') >= 0 ? "[" + host + "]" : host, server.port(), protocols.describe(),
-                served.count(),
-                timing.delayNanos(served.spanNanos()) / 1e9, timing, loop ? ", looping" : ", stops after the first replay"));
+                plan.isEmpty() ? served.count() + " writes" : served.count() + " events",
+                timing.delayNanos(served.spanNanos()) / 1e9, timing, plan.isEmpty() ? "" : ", faults " + plan + served.faultsNote(),
+                loop ? ", looping" : ", stops after the first replay"));
         err.flush();
         CommandServer.runUntilStopped(server, "sluice-serve",
                 () -> err.println("sluice serve: stopped after " + server.served() + " complete replays"));
@@ -104,9 +140,62 @@ final class ServeCommand implements Callable<Integer> {
 
     /**
      * What serve sends for a recording: each connection's own pass over it, how many writes a pass
-     * makes over what capture time, and whether the connection ends with a RST.
+     * makes (with faults: how many events the recording has) over what capture time, whether the
+     * connection ends with a RST, and, with faults, whose error shape they send (null: none or no faults).
      */
-    record Served(ReplayServer.Recorded writes, long count, long spanNanos, boolean reset) {
+    record Served(ReplayServer.Recorded writes, long count, long spanNanos, boolean reset, boolean faulted, Provider errors) {
+        Served(ReplayServer.Recorded writes, long count, long spanNanos, boolean reset) {
+            this(writes, count, spanNanos, reset, false, null);
+        }
+
+        /**
+         * The timing the server applies to the writes' delays: {@code timing}, or for faulted
+         * writes, which carry wall-clock delays with {@code timing} applied already, none of its own.
+         */
+        Timing timing(Timing timing) {
+            return faulted ? Timing.ORIGINAL : timing;
+        }
+
+        String faultsNote() {
+            return errors == null ? "" : " in " + errors.id() + "'s error shape";
+        }
+    }
+
+    /**
+     * What serve sends with {@code plan}: the recording decoded once ({@link DecodedRecording}),
+     * each connection's response synthesised from it ({@link FaultedResponse}).
+     *
+     * @throws InputException when the recording cannot be faulted (no event stream, too few events,
+     *     no provider to shape an error like)
+     */
+    static Served faulted(InputKind kind, Recording.Source source, String name, String flow, FaultPlan plan,
+                          Provider provider, Timing timing, PrintWriter err) throws IOException {
+        DecodedRecording recording = DecodedRecording.decode(kind, source, name, flow, err);
+        FaultedResponse response = FaultedResponse.of(recording, plan, provider, timing);
+        return new Served(response, recording.events(), recording.endNanos(), recording.reset(), true,
+                plan.needsProvider() ? response.provider() : null);
+    }
+
+    /** {@link #faulted(InputKind, Recording.Source, String, String, FaultPlan, Provider, Timing, PrintWriter)} of a recording in memory. */
+    static Served faulted(InputKind kind, byte[] bytes, String name, FaultPlan plan, Provider provider, Timing timing) {
+        try {
+            return faulted(kind, () -> new ByteArrayInputStream(bytes), name, null, plan, provider, timing,
+                    new PrintWriter(new StringWriter()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("a byte array cannot fail to read", e);
+        }
+    }
+
+    /** {@code --fault-provider}: a provider by its id, as the final message names it. */
+    static final class ProviderConverter implements ITypeConverter<Provider> {
+        @Override
+        public Provider convert(String text) {
+            try {
+                return Provider.fromId(text);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     /** {@link #served(InputKind, Recording.Source, String, String, PrintWriter)} of a recording in memory. */

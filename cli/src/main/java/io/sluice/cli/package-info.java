@@ -24,6 +24,9 @@
  * reach the record writers as views (the parser's, or the decoder's owned events, released when the
  * call returns) and are written out during the callback, never kept. {@code serve} is the exception to the one
  * thread: its connections run on Netty NIO event loops ({@code ReplayServer}), the command's thread
- * only waits, and a shutdown hook (Ctrl-C) closes the server.
+ * only waits, and a shutdown hook (Ctrl-C) closes the server. With {@code --fault}, serve decodes
+ * the recording once on the command's thread ({@code DecodedRecording}, immutable afterwards and
+ * read by every connection) and each connection's pass ({@code FaultedResponse}) is confined to
+ * its event loop, like a byte-exact pass.
  */
 package io.sluice.cli;

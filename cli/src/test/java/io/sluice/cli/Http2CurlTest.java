@@ -177,4 +177,65 @@ class Http2CurlTest {
                 "HTTP " + got.version() + ", exit " + got.exit() + ", " + got.body().length() + " chars, "
                         + (got.body().equals(page) ? "the page" : "not the page"), how);
     }
+
+    // ---- sluice serve --fault over HTTP/2 (issue 19, item 5)
+
+    /** {@code sluice serve SAMPLE --fault SPEC...}, looping, with {@code protocols}: its port. */
+    private int serveFaulted(String sample, ProtocolOptions.Protocols protocols, String... specs) throws IOException {
+        InputKind kind = sample.endsWith(".pcap") ? InputKind.PCAP : sample.endsWith(".http") ? InputKind.HTTP : InputKind.SSE;
+        FaultPlan plan = FaultPlan.of(List.of(specs).stream().map(new Fault.Converter()::convert).toList());
+        ServeCommand.Served served = ServeCommand.faulted(kind, Files.readAllBytes(SAMPLES.resolve(sample)), sample, plan, null,
+                Timing.NONE);
+        ReplayServer server = ReplayServer.start("127.0.0.1", 0, served.writes(), served.timing(Timing.NONE), true, served.reset(),
+                io.sluice.netty.SseRequestGuard.withDefaults(), w -> { }, protocols);
+        opened.push(server);
+        return server.port();
+    }
+
+    /** The first {@code n} events of an SSE sample, blank lines included. */
+    private static String firstEvents(String sample, int n) throws IOException {
+        String body = sse(sample);
+        int end = 0;
+        for (int i = 0; i < n; i++) {
+            end = body.indexOf("\n\n", end) + 2;
+        }
+        return body.substring(0, end);
+    }
+
+    @Test
+    void eachStreamFaultReachesAnHttp2ClientAtTheSameEvent() throws Exception {
+        ProtocolOptions.Protocols h2c = protocols("--h2c");
+        String url = "http://127.0.0.1:%d/v1/messages";
+
+        Got fin = curl("--http2-prior-knowledge", String.format(url, serveFaulted("anthropic-text.pcap", h2c, "cut:2")));
+        assertEquals(new Got("2", 0, firstEvents("anthropic-text.sse", 2)), fin,
+                "cut:N over HTTP/2 ends the stream (END_STREAM) after event N: whole to HTTP, short of the terminal event");
+
+        Got rst = curl("--http2-prior-knowledge", String.format(url, serveFaulted("anthropic-text.pcap", h2c, "cut:2:rst")));
+        assertEquals("2", rst.version());
+        assertNotEquals(0, rst.exit(), "cut:N:rst over HTTP/2 resets the stream (RST_STREAM)");
+        assertEquals(firstEvents("anthropic-text.sse", 2), rst.body());
+
+        Got error = curl("--http2-prior-knowledge", String.format(url, serveFaulted("anthropic-text.http", h2c, "error:4")));
+        assertEquals(new Got("2", 0, firstEvents("anthropic-text.sse", 4)
+                + new String(ProviderError.event(io.sluice.llm.Provider.ANTHROPIC, 4), StandardCharsets.UTF_8)), error);
+
+        long start = System.nanoTime();
+        Got stalled = curl("--http2-prior-knowledge", String.format(url, serveFaulted("anthropic-text.sse", h2c, "stall:1:0.5",
+                "drip:100000")));
+        assertEquals(new Got("2", 0, sse("anthropic-text.sse")), stalled);
+        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(500), "the stall was kept");
+    }
+
+    @Test
+    void aStatusFaultReachesAnHttp2ClientOverTlsWithItsRetryAfter() throws Exception {
+        int port = serveFaulted("openai-chat-text.pcap", protocols("--tls-self-signed"), "status:429:retry-after=2");
+        Path head = dir.resolve("head.txt");
+        Got h2 = curl("--http2", "-k", "-D", head.toString(), "https://127.0.0.1:" + port + "/v1/chat/completions");
+        assertEquals(new Got("2", 0, new String(ProviderError.body(io.sluice.llm.Provider.OPENAI_CHAT, 429), StandardCharsets.UTF_8)),
+                h2);
+        String headers = Files.readString(head);
+        assertTrue(headers.startsWith("HTTP/2 429") && headers.contains("retry-after: 2\r\n")
+                && headers.contains("content-type: application/json\r\n"), headers);
+    }
 }
