@@ -11,11 +11,13 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
 import io.sluice.cli.capture.HttpResponseReader;
 import io.sluice.cli.capture.TcpStream;
+import io.sluice.core.SseEncoder;
 import io.sluice.core.SseEvent;
 import io.sluice.core.SseHandler;
 import io.sluice.core.SseParser;
 import io.sluice.llm.Provider;
 import io.sluice.llm.ProviderDetector;
+import io.sluice.netty.SseDecoder;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -130,7 +132,7 @@ final class DecodedRecording {
             case PCAP: {
                 Recording r = Recording.survey(source, name, flow);
                 try (Recording.Pass pass = r.open();
-                     HttpResponseReader reader = r.http() ? new HttpResponseReader(body) : null) {
+                     HttpResponseReader reader = r.http() ? new HttpResponseReader(SseDecoder.Settings.DEFAULTS, false, body) : null) {
                     long first = -1;
                     boolean any = false;
                     TcpStream.Segment s;
@@ -151,7 +153,7 @@ final class DecodedRecording {
                 }
             }
             case HTTP:
-                try (InputStream in = source.open(); HttpResponseReader reader = new HttpResponseReader(body)) {
+                try (InputStream in = source.open(); HttpResponseReader reader = new HttpResponseReader(SseDecoder.Settings.DEFAULTS, false, body)) {
                     for (byte[] read; (read = in.readNBytes(ServeCommand.WRITE_SIZE)).length > 0; ) {
                         feed(reader, body, read, name);
                     }
@@ -197,6 +199,8 @@ final class DecodedRecording {
         private long[] markNanos = new long[16];
         private int marks;
         private long now;
+        /** The last event ID the written body holds. */
+        private String lastId = "";
 
         Body(String name) {
             this.name = name;
@@ -218,8 +222,38 @@ final class DecodedRecording {
             }
         }
 
+        /**
+         * An event of the decoded stream, written back as SSE: the reader parses as the client does
+         * (one definition of an event stream), so the body served with faults is the stream's
+         * events, re-encoded, not the recorded bytes (comments left out, line ends as LF, an id
+         * line where the id changes).
+         */
         @Override
-        public void body(ByteBuf content) {
+        public void onEvent(SseEvent event) {
+            ByteBuf out = Unpooled.buffer(event.dataLength() + 32);
+            try {
+                String id = event.lastEventId();
+                SseEncoder.writeEvent(out, event.type(), event.dataBuffer(), event.dataIndex(), event.dataLength(),
+                        id.equals(lastId) ? null : id);
+                lastId = id;
+                body(out);
+            } finally {
+                out.release();
+            }
+        }
+
+        @Override
+        public void onRetry(long millis) {
+            ByteBuf out = Unpooled.buffer(16);
+            try {
+                SseEncoder.writeRetry(out, millis);
+                body(out);
+            } finally {
+                out.release();
+            }
+        }
+
+        void body(ByteBuf content) {
             int n = content.readableBytes();
             if ((long) bytes.size() + n > MAX_BODY) {
                 throw new InputException(name + ": the decoded body is over " + MAX_BODY + " bytes, more than --fault holds in memory");
