@@ -51,6 +51,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static io.sluice.cli.SluiceRunner.SAMPLES;
+import static io.sluice.cli.SluiceRunner.events;
+import static io.sluice.cli.SluiceRunner.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -99,17 +101,7 @@ class RelayTest {
                 Duration.ZERO, Duration.ZERO, Duration.ZERO, false, 1 << 20, true, false), outcomes::add);
     }
 
-    private static HttpResponse<String> post(int port, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"stream\":true}"))
-                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-    }
 
-    /** The event records {@code sluice replay} finds in a relayed body. */
-    private static List<String> events(String body) {
-        return SluiceRunner.run(body.getBytes(StandardCharsets.UTF_8), "replay", "--format", "ndjson", "-").records("event");
-    }
 
     @Test
     void theUpstreamIsABaseURLUnderWhichEachRequestsPathAndQueryGo() {

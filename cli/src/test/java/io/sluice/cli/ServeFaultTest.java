@@ -20,9 +20,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.Socket;
 import java.net.SocketException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,6 +35,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static io.sluice.cli.SluiceRunner.SAMPLES;
+import static io.sluice.cli.SluiceRunner.events;
+import static io.sluice.cli.SluiceRunner.post;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -52,7 +51,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ServeFaultTest {
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private final Deque<AutoCloseable> opened = new ArrayDeque<>();
     private final BlockingQueue<SseRelay.Outcome> outcomes = new LinkedBlockingQueue<>();
@@ -108,17 +106,7 @@ class ServeFaultTest {
         return relay(3, Duration.ZERO, upstreams);
     }
 
-    private static HttpResponse<String> post(int port, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"stream\":true}"))
-                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-    }
 
-    /** The event records {@code sluice replay} finds in a body. */
-    private static List<String> events(String body) {
-        return SluiceRunner.run(body.getBytes(StandardCharsets.UTF_8), "replay", "--format", "ndjson", "-").records("event");
-    }
 
     private static List<String> expectedEvents(String sample) throws IOException {
         return Files.readAllLines(SAMPLES.resolve(sample.substring(0, sample.lastIndexOf('.')) + ".events.ndjson"));

@@ -63,4 +63,20 @@ final class SluiceRunner {
     static byte[] utf8(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }
+
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+
+    /** A streaming request's POST, {@code {"stream":true}}, to a local relay or server, read whole. */
+    static java.net.http.HttpResponse<String> post(int port, String path) throws Exception {
+        return HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path))
+                .header("content-type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"stream\":true}"))
+                .timeout(java.time.Duration.ofSeconds(30)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The event records {@code sluice replay} finds in a body. */
+    static List<String> events(String body) {
+        return run(body.getBytes(StandardCharsets.UTF_8), "replay", "--format", "ndjson", "-").records("event");
+    }
 }
