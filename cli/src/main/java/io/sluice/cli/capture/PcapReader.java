@@ -81,17 +81,6 @@ public final class PcapReader {
         this.in = in;
     }
 
-    /** True when {@code file} starts like a capture this reader knows. */
-    public static boolean isCapture(byte[] file) {
-        if (file.length < 4) {
-            return false;
-        }
-        int big = ByteBuffer.wrap(file, 0, 4).getInt();
-        int little = Integer.reverseBytes(big);
-        return big == PCAP_MICROS || big == PCAP_NANOS || little == PCAP_MICROS || little == PCAP_NANOS
-                || big == PCAPNG_SECTION;
-    }
-
     /** Every packet of {@code file}, and the error that stopped the reading early, if any: for small files and tests. */
     public static Capture read(byte[] file) {
         PcapReader reader = new PcapReader(new ByteArrayInputStream(file));

@@ -162,11 +162,6 @@ public final class SseEventQueue implements AutoCloseable {
         terminate(error);
     }
 
-    /** Producer: whether a terminal was given. */
-    public boolean isTerminated() {
-        return pendingTerminal != null;
-    }
-
     private void terminate(Object how) {
         if (pendingTerminal != null) {
             return;
