@@ -192,12 +192,9 @@ public final class SseParser implements AutoCloseable {
             }
             // Heap buffers are read through their array, fetched once per feed: every ByteBuf call
             // is a virtual call on a site that sees the fed buffers' classes and the parser's own
-            // (Unpooled, adaptive), and past two classes HotSpot stops inlining them. This and
-            // processLine's array path, ParserBenchmark#parse's loop (heap, JDK 17) timed by thread
-            // CPU time, as the 2 cores were shared (load 10+) and wall-clock JMH varied 3x; best of
-            // 15 x 0.3 s, MB per CPU-second, two runs each: ANTHROPIC whole 1226/1311 -> 2196/2247,
-            // segments1460 505/1109 -> 1756/1809; OPENAI_CHAT whole 2452/2797 -> 3130/2869,
-            // segments1460 2248/2373 -> 2547/2630.
+            // (Unpooled, adaptive), and past two classes HotSpot stops inlining them. Measured with
+            // ParserBenchmark#parse, with and without this and processLine's array path; the
+            // figures are in benchmarks/RESULTS.md.
             byte[] array = in.hasArray() ? in.array() : null;
             int offset = array == null ? 0 : in.arrayOffset();
             while (i < end && state != State.FAILED) {
@@ -592,8 +589,8 @@ public final class SseParser implements AutoCloseable {
      * source: Netty 4.2's adaptive buffers implement {@code dst.writeBytes(src, ...)} for any source
      * that is not itself adaptive through {@code src.nioBuffer()}, a new ByteBuffer (56 to 64 bytes)
      * per copy (netty/netty#15723), which was most of the parser's allocation on segmented input;
-     * {@code src.getBytes(index, dst, length)} copies array to array. {@code ParserBenchmark} with
-     * {@code feed=segments1460} and {@code -prof gc}: 10.3 B/event before, see RESULTS.md after.
+     * {@code src.getBytes(index, dst, length)} copies array to array. Measured with
+     * {@code ParserBenchmark}, {@code feed=segments1460} and {@code -prof gc} (benchmarks/RESULTS.md).
      */
     private static ByteBuf append(ByteBuf dst, ByteBuf src, int index, int length) {
         dst.ensureWritable(length);

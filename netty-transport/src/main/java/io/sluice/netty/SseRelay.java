@@ -310,9 +310,8 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         ctx.pipeline().replace(this, "sse-relay-leg", leg);
         if (consolidateFlushes && ctx.pipeline().get("sse-relay-flush") == null) {
             // The events of one upstream read arrive in one event-loop turn; flushing each costs a
-            // syscall apiece, flushing once at the turn's end costs one. RelayLoadBenchmark, 1,000
-            // streams x 400 events: 154k-186k events/s consolidated against 122k-138k flushing
-            // each, the paced first event's pass-through the same within noise (docs/gateway.md).
+            // syscall apiece, flushing once at the turn's end costs one. RelayLoadBenchmark sets
+            // the two side by side (figures in docs/gateway.md).
             ctx.pipeline().addBefore("sse-relay-leg", "sse-relay-flush",
                     new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         }

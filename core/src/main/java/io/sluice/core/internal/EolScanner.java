@@ -11,10 +11,9 @@ import java.nio.ByteOrder;
  *
  * <p>Why SWAR: LLM streams are short lines (50 to 500 bytes), so the scan is most of the parser's
  * work. Reading eight bytes at a time and testing them for CR and LF together with the "has zero
- * byte" trick touches each byte once with one branch per word. {@code EolScanBenchmark} (numbers
- * in benchmarks/RESULTS.md): 3.2 to 3.5 GB/s, against 1.8 GB/s for Netty's
- * {@code forEachByte(ByteProcessor.FIND_CRLF)}, about 2 GB/s for a byte loop and 1.3 GB/s for an
- * {@code indexOf} of LF then of CR. On a heap buffer the words are read from the backing array
+ * byte" trick touches each byte once with one branch per word. {@code EolScanBenchmark} sets it
+ * beside Netty's {@code forEachByte(ByteProcessor.FIND_CRLF)}, a byte loop and an {@code indexOf}
+ * of LF then of CR (figures in benchmarks/RESULTS.md). On a heap buffer the words are read from the backing array
  * through a little-endian {@link VarHandle} view (plain 8-byte loads, no per-load reference-count
  * check); elsewhere through {@link ByteBuf#getLongLE(int)}: on heap buffers the two measure within
  * the benchmark's error of each other.
