@@ -12,7 +12,7 @@ import java.time.Duration;
  *
  * <ul>
  *   <li><b>open:</b> all S clients open at once; from each open to its response head, which the
- *       relay sends as soon as it has the request, before its upstream answers;</li>
+ *       relay sends when its upstream's head arrives (issue 15), so a relayed round trip;</li>
  *   <li><b>first event:</b> with all S streams open, the upstreams write their first events, paced
  *       ({@value RelayLoad#FIRST_EVENTS_PER_MILLI} a millisecond) and stamped with
  *       {@link System#nanoTime()}, and hold the rest until every client has its first; so the time
