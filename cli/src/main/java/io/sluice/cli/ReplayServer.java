@@ -41,6 +41,8 @@ import java.util.function.Consumer;
  * not to hold other connections up, and it keeps a connection's memory to one write.
  */
 final class ReplayServer extends CommandServer {
+    /** How long an HTTP/2 stream's reset waits behind its last frames (see {@code Replay.reset}). */
+    private static final long RESET_DELAY_MILLIS = 20;
 
     /**
      * One write of the response: its bytes, its delay from the first write in capture time (scaled
@@ -257,7 +259,7 @@ final class ReplayServer extends CommandServer {
             for (Object o; (o = decoder.readInbound()) != null; ) {
                 if (whole || ((HttpObject) o).decoderResult().isFailure()) {
                     ReferenceCountUtil.release(o);
-                    ctx.close();
+                    reset(ctx);
                     return ctx.newSucceededFuture();
                 }
                 whole = o instanceof LastHttpContent;
@@ -286,10 +288,22 @@ final class ReplayServer extends CommandServer {
             }
             end(true);
             if (ending == Ending.RST || (ending == Ending.AS_RECORDED && (!whole || reset))) {
-                ctx.close(); // RST_STREAM: the client sees the stream cut, as the recorded one was
+                reset(ctx); // the client sees the stream cut, as the recorded one was
             }
             // Ended whole: the stream closes itself once its last DATA frame is sent, which flow
             // control may hold back; a close now would reset it and lose that tail.
+        }
+
+        /**
+         * Resets the stream (RST_STREAM), a moment after what came before it: a client's HTTP/2 stack
+         * that reads the DATA frames and the reset in one read may drop the frames before its
+         * application sees them (curl then reports no response at all), and the recording's client
+         * had them. What a cut loses is the rest of the stream, not its last write.
+         */
+        private void reset(ChannelHandlerContext ctx) {
+            ctx.executor().schedule(() -> {
+                ctx.close();
+            }, RESET_DELAY_MILLIS, TimeUnit.MILLISECONDS);
         }
 
         @Override
