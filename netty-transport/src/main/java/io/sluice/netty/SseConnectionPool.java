@@ -98,17 +98,6 @@ final class SseConnectionPool {
         ch.read(); // a parked connection still reads: the server's close shows at once, not at the next request
     }
 
-    /** Idle connections now, over every loop and upstream (for tests and stats; not exact while loops run). */
-    int idle() {
-        int n = 0;
-        for (Map<Key, ArrayDeque<Channel>> byKey : idle.values()) {
-            for (ArrayDeque<Channel> parked : byKey.values()) {
-                n += parked.size();
-            }
-        }
-        return n;
-    }
-
     /** A parked connection's watch: closes it, out of the pool, at its idle timeout or at anything the server does. */
     private final class Parked extends ChannelInboundHandlerAdapter {
         private final ArrayDeque<Channel> parked;
