@@ -34,6 +34,18 @@ class SseEncoderTest {
     }
 
     @Test
+    void aDataViewWithEveryKindOfLineEndBecomesOneDataLineEachOnlyInsideItsRange() {
+        ByteBuf data = io.netty.buffer.Unpooled.copiedBuffer("\nXa\nb\r\nc\rd\r\n\nY", StandardCharsets.UTF_8);
+        try {
+            assertEquals("event: delta\ndata: a\ndata: b\ndata: c\ndata: d\ndata: \ndata: \n\n",
+                    encode(out -> SseEncoder.writeEvent(out, "delta", data, 2, data.readableBytes() - 3, null)));
+            assertEquals("data: \n\n", encode(out -> SseEncoder.writeEvent(out, "message", data, 1, 0, null)));
+        } finally {
+            data.release();
+        }
+    }
+
+    @Test
     void messageTypeAndNullIdWriteNoLines() {
         assertEquals("data: x\n\n", encode(out -> SseEncoder.writeEvent(out, "message", "x", null)));
     }

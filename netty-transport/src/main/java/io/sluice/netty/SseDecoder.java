@@ -134,6 +134,7 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
 
     private State state = State.AWAIT_RESPONSE;
     private ChannelHandlerContext ctx;
+    private ViewSink viewSink;
     private SseParser parser;
     private long incompleteTail = -1;
     /** A bound error the parser reported during the current feed; acted on once feed returns. */
@@ -468,11 +469,30 @@ public final class SseDecoder extends ChannelInboundHandlerAdapter {
         return EVENT_STREAM.contentEqualsIgnoreCase(semi < 0 ? type.trim() : type.substring(0, semi).trim());
     }
 
-    /** Receives the parser's views on the event loop and fires owned copies down the pipeline. */
+    /**
+     * Hands the parser's views to {@code sink} instead of firing owned copies: for a handler behind
+     * this one, on the same loop, that reads each event before the call returns (the client's own
+     * stream). The copy an owned event costs is then made only where an event crosses a thread.
+     */
+    void deliverViewsTo(ViewSink sink) {
+        this.viewSink = sink;
+    }
+
+    /** Takes an event as the parser's view: valid during the call only. */
+    interface ViewSink {
+        void onEvent(SseEvent view);
+    }
+
+    /** Receives the parser's views on the event loop and passes them on: as views, or as owned copies down the pipeline. */
     private final class Sink implements SseHandler {
         @Override
         public void onEvent(SseEvent event) {
-            ctx.fireChannelRead(OwnedSseEvent.copyOf(event, ctx.alloc()));
+            ViewSink direct = viewSink;
+            if (direct != null) {
+                direct.onEvent(event);
+            } else {
+                ctx.fireChannelRead(OwnedSseEvent.copyOf(event, ctx.alloc()));
+            }
         }
 
         @Override

@@ -681,7 +681,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             if (firstEventNanos < 0) {
                 firstEventNanos = System.nanoTime() - startNanos;
             }
-            emitter.event(event);
+            emitter.forward(event);
             if (tapping()) {
                 try {
                     tap.onEvent(event); // after the write: the client never waits for the tap

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.core.SseEvent;
 import io.sluice.core.SseException;
 import io.sluice.core.handoff.OwnedSseEvent;
 import io.sluice.core.handoff.SseEventQueue;
@@ -215,12 +216,16 @@ public final class SseStream implements AutoCloseable {
         }
         decoder = client.newDecoder(listener instanceof SseResponseListener);
         SseProxy via = client.proxyFor(request);
+        StreamHandler handler = new StreamHandler(via);
+        if (queue == null) {
+            decoder.deliverViewsTo(handler); // on this loop, read before the call returns: no copy
+        }
         Channel pooled = freshConnection ? null : client.pooledConnection(loop, request, via);
         freshConnection = false;
         if (pooled != null) {
             reusedConnection = true;
             channel = pooled;
-            client.attachStream(pooled.pipeline(), decoder, new StreamHandler(via));
+            client.attachStream(pooled.pipeline(), decoder, handler);
             pooled.writeAndFlush(httpRequest());
             if (!paused()) {
                 pooled.read();
@@ -229,7 +234,7 @@ public final class SseStream implements AutoCloseable {
         }
         reusedConnection = false;
         client.connectionOpened();
-        Bootstrap bootstrap = client.bootstrap(loop, request, via, decoder, new StreamHandler(via));
+        Bootstrap bootstrap = client.bootstrap(loop, request, via, decoder, handler);
         ChannelFuture connecting = via == null
                 ? bootstrap.connect(request.uri().getHost(), request.port())
                 : bootstrap.connect(ProxyTunnel.unresolvedDestination(request));
@@ -333,12 +338,18 @@ public final class SseStream implements AutoCloseable {
     }
 
     /** The last handler of each connection: events to the listener or queue, the decoder's end to the stream. */
-    private final class StreamHandler extends ChannelInboundHandlerAdapter {
+    private final class StreamHandler extends ChannelInboundHandlerAdapter implements SseDecoder.ViewSink {
         /** The proxy the connection goes through, part of its pool key; null when direct. */
         private final SseProxy via;
+        private ChannelHandlerContext ctx;
 
         StreamHandler(SseProxy via) {
             this.via = via;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
         }
 
         @Override
@@ -376,6 +387,21 @@ public final class SseStream implements AutoCloseable {
                 listenerFailed(ctx, e);
             } finally {
                 event.release();
+            }
+        }
+
+        /** A listener's event, straight from the parser: the view is read before this returns. */
+        @Override
+        public void onEvent(SseEvent view) {
+            if (terminated) {
+                return; // cancelled: what still arrives is nobody's
+            }
+            lastEventId = view.lastEventId();
+            connectionDeliveredEvent = true;
+            try {
+                listener.onEvent(view);
+            } catch (RuntimeException e) {
+                listenerFailed(ctx, e);
             }
         }
 

@@ -87,10 +87,19 @@ final class RelayLoad implements AutoCloseable {
     /** What one round measured; every duration in nanoseconds. */
     record Round(int streams, int events, List<String> failures, List<SseRelay.Outcome> outcomes,
                  Histogram openToHead, Histogram firstEventPassThrough, Histogram restPassThrough,
-                 long restEvents, long restNanos, Memory memory) {
+                 long restEvents, long restNanos, Memory memory, long relayAllocatedBytes) {
 
         double restEventsPerSecond() {
             return restEvents / (restNanos / 1e9);
+        }
+
+        /**
+         * What the relay's event loops allocated per event while the upstreams wrote the rest: the
+         * upstream reads, the parse, the downstream write (buffers from the pooled allocator are
+         * not counted, their wrappers are).
+         */
+        double relayBytesPerEvent() {
+            return relayAllocatedBytes / (double) restEvents;
         }
     }
 
@@ -147,12 +156,15 @@ final class RelayLoad implements AutoCloseable {
                 writeFirstEvents(List.copyOf(held));
                 await(firstEvents, timeout, "first events", readers);
 
+                long[] relayThreads = relayThreadIds();
+                long relayAllocatedBefore = allocatedBytes(relayThreads);
                 long restStart = System.nanoTime();
                 for (Channel ch : held) {
                     ch.eventLoop().execute(() -> writeRest(ch, events));
                 }
                 await(ended, timeout, "ends", readers);
                 long restNanos = System.nanoTime() - restStart;
+                long relayAllocated = allocatedBytes(relayThreads) - relayAllocatedBefore;
                 long deadline = System.nanoTime() + timeout.toNanos();
                 while (outcomes.size() < streams && System.nanoTime() < deadline) {
                     Thread.sleep(1); // the relay reports a stream just after writing its last chunk
@@ -171,11 +183,29 @@ final class RelayLoad implements AutoCloseable {
                 }
                 return new Round(streams, events, failures, List.copyOf(outcomes), openToHead, firstPass,
                         restPassThrough, (long) streams * (events - 1), restNanos,
-                        sampler.stop(liveHeapBefore, liveHeapAllOpen));
+                        sampler.stop(liveHeapBefore, liveHeapAllOpen), relayAllocated);
             } finally {
                 relay.close().syncUninterruptibly();
             }
         }
+    }
+
+    /** The relay's event loop threads, whose allocations {@link Round#relayBytesPerEvent} counts. */
+    private long[] relayThreadIds() throws Exception {
+        List<Long> ids = new ArrayList<>();
+        for (io.netty.util.concurrent.EventExecutor loop : relayGroup) {
+            ids.add(loop.submit(() -> Thread.currentThread().getId()).get());
+        }
+        return ids.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private static long allocatedBytes(long[] threads) {
+        long sum = 0;
+        for (long bytes : ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean())
+                .getThreadAllocatedBytes(threads)) {
+            sum += bytes;
+        }
+        return sum;
     }
 
     private Channel relayServer(LoopbackServer upstream, Queue<SseRelay.Outcome> outcomes) {

@@ -161,6 +161,35 @@ class SseServerProtocolsTest {
         assertEquals(1, connections.get(), "twenty streams, one connection");
     }
 
+    /**
+     * The relay writes a parsed event as a bare buffer where an HTTP/1.1 encoder frames it, and
+     * wrapped where an HTTP/2 stream's codec takes only HTTP objects: both reach the client whole.
+     */
+    @Test
+    void aRelayedStreamReachesHttp2AndHttp11ClientsByteForByte() throws Exception {
+        Channel upstream = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childHandler(SseServerProtocols.builder(streams(200, 300)).build())
+                .bind("127.0.0.1", 0).syncUninterruptibly().channel();
+        SseClient upstreamClient = SseClient.builder().eventLoopGroup(group, NioSocketChannel.class).build();
+        try {
+            URI base = URI.create("http://127.0.0.1:" + ((InetSocketAddress) upstream.localAddress()).getPort());
+            SseRelay relay = SseRelay.builder(upstreamClient, request -> SseRequest.get(base.resolve(request.uri())))
+                    .heartbeat(Duration.ZERO).build();
+            int port = serve(tls(SseServerProtocols.builder(p -> p.addLast(new HttpObjectAggregator(1 << 16), relay))));
+            String expected = ("data: " + "x".repeat(300) + "\n\n").repeat(200) + "event: done\ndata: /r\n\n";
+            for (HttpClient.Version version : HttpClient.Version.values()) {
+                java.net.http.HttpResponse<String> r = trustingClient(version).send(
+                        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/r")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(version, r.version());
+                assertEquals(200, r.statusCode());
+                assertEquals(expected, r.body(), version.toString());
+            }
+        } finally {
+            upstream.close().syncUninterruptibly();
+        }
+    }
+
     @Test
     void overTlsAnHttp11ClientGetsKeepAliveAndItsStreamsOneAfterAnotherOnOneConnection() throws Exception {
         int port = serve(tls(SseServerProtocols.builder(streams(5, 10))));
