@@ -132,6 +132,8 @@ public final class ManyStreamsBenchmark {
             System.out.printf("direct memory (the JDK's count: Netty's direct arenas and the socket buffers), high water: "
                     + "%.1f MiB = %,d bytes a stream%n", (a[2] - b[2]) / 1048576.0, (a[2] - b[2]) / streams);
             System.out.printf("total: %,d bytes a stream%n", ((a[0] - b[0]) + (a[1] - b[1]) + (a[2] - b[2])) / streams);
+            // -Dsluice.holdSeconds=N keeps every stream open N seconds more, for a look with jmap -histo:live.
+            Thread.sleep(TimeUnit.SECONDS.toMillis(Long.getLong("sluice.holdSeconds", 0)));
         } finally {
             for (int i = children.size() - 1; i >= 0; i--) {
                 children.get(i).stop(); // the clients first: a relay or upstream stopping under them is no failure of theirs
@@ -229,6 +231,11 @@ public final class ManyStreamsBenchmark {
                                     ctx.channel().closeFuture().addListener(f -> streams.remove(ctx.channel()));
                                 }
                                 ReferenceCountUtil.release(msg);
+                            }
+
+                            @Override
+                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                ctx.close(); // a relay stopped under its streams: nothing to report
                             }
                         });
                     }
