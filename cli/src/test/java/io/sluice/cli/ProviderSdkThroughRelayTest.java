@@ -503,8 +503,8 @@ class ProviderSdkThroughRelayTest {
             case "529" -> "upstream_status";
             case "refused" -> "upstream_unreachable";
             default -> "upstream_error_event";
-        }, outcome.attempts().get(0).end());
-        assertEquals("ok", outcome.attempts().get(1).end());
+        }, outcome.attempts().get(0).end().wireName());
+        assertEquals("ok", outcome.attempts().get(1).end().wireName());
     }
 
     @Test
