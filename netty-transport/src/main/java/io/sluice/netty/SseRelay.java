@@ -364,7 +364,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         if (consolidateFlushes && ctx.pipeline().get("sse-relay-flush") == null) {
             // The events of one upstream read arrive in one event-loop turn; flushing each costs a
             // syscall apiece, flushing once at the turn's end costs one. RelayLoadBenchmark sets
-            // the two side by side (figures in docs/gateway.md).
+            // the two side by side (figures in benchmarks/RESULTS.md).
             ctx.pipeline().addBefore("sse-relay-leg", "sse-relay-flush",
                     new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         }
