@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>A main class rather than JMH, as {@link RelayLoadBenchmark}: the figure is a whole client's and
  * server's. Stops by itself. Run (docs/transport.md):
- * {@code java -cp ... io.sluice.netty.FirstEventLatencyBenchmark 2000 500} (requests, warm-up).
+ * {@code java -cp benchmarks/target/benchmarks.jar io.sluice.netty.FirstEventLatencyBenchmark 2000 500} (requests, warm-up).
  */
 public final class FirstEventLatencyBenchmark {
     private FirstEventLatencyBenchmark() {
