@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
- * Feeds a {@link SplitInput} to a parser chunk by chunk, like core's {@code Chunking}, but lets a
+ * Feeds a {@link ChunkedInput} to a parser chunk by chunk, like core's {@code Chunking}, but lets a
  * property look at the parser after every feed (its retained memory), and choose heap or direct
  * buffers, empty feeds between chunks, and whether the chunks are leak-tracked.
  *
@@ -20,11 +20,11 @@ import java.util.function.Consumer;
  * tracked either way, and a quarter of the tries plus the whole leak property feed tracked chunks,
  * which is what catches a parser that retains a fed buffer and never releases it.
  */
-record Feeder(boolean direct, boolean emptyFeeds, boolean tracked, ByteBufAllocator chunks) {
-    static final Feeder HEAP = new Feeder(false, false, false);
-    static final Feeder TRACKED = new Feeder(false, false, true);
+record ChunkFeeder(boolean direct, boolean emptyFeeds, boolean tracked, ByteBufAllocator chunks) {
+    static final ChunkFeeder HEAP = new ChunkFeeder(false, false, false);
+    static final ChunkFeeder TRACKED = new ChunkFeeder(false, false, true);
 
-    Feeder(boolean direct, boolean emptyFeeds, boolean tracked) {
+    ChunkFeeder(boolean direct, boolean emptyFeeds, boolean tracked) {
         this(direct, emptyFeeds, tracked, null);
     }
 
@@ -33,16 +33,16 @@ record Feeder(boolean direct, boolean emptyFeeds, boolean tracked, ByteBufAlloca
      * parser kept one without the leak detector's stack trace per chunk, which cut fuzzing to
      * 30 executions a second.
      */
-    Feeder withChunksFrom(ByteBufAllocator chunks) {
-        return new Feeder(direct, emptyFeeds, false, chunks);
+    ChunkFeeder withChunksFrom(ByteBufAllocator chunks) {
+        return new ChunkFeeder(direct, emptyFeeds, false, chunks);
     }
 
-    static Feeder random(SplittableRandom random) {
-        return new Feeder(random.nextInt(4) == 0, random.nextInt(4) == 0, random.nextInt(4) == 0);
+    static ChunkFeeder random(SplittableRandom random) {
+        return new ChunkFeeder(random.nextInt(4) == 0, random.nextInt(4) == 0, random.nextInt(4) == 0);
     }
 
     /** Feeds every chunk, calling {@code afterFeed} after each; does not end the parser. */
-    void feed(SseParser parser, SplitInput in, Consumer<SseParser> afterFeed) {
+    void feed(SseParser parser, ChunkedInput in, Consumer<SseParser> afterFeed) {
         int from = 0;
         int[] cuts = in.cuts();
         for (int k = 0; k <= cuts.length; k++) {

@@ -7,16 +7,16 @@ import java.util.Arrays;
  * {@code bytes[cuts[k-1], cuts[k])}. Valid cuts are strictly ascending and inside the input
  * ({@code 1..length-1}), the contract of {@code Chunking.at}.
  */
-record SplitInput(byte[] bytes, int[] cuts) {
+record ChunkedInput(byte[] bytes, int[] cuts) {
 
-    SplitInput {
+    ChunkedInput {
         if (!validCuts(bytes.length, cuts)) {
             throw new IllegalArgumentException("cuts " + Arrays.toString(cuts) + " invalid for " + bytes.length + " bytes");
         }
     }
 
-    static SplitInput whole(byte[] bytes) {
-        return new SplitInput(bytes, new int[0]);
+    static ChunkedInput whole(byte[] bytes) {
+        return new ChunkedInput(bytes, new int[0]);
     }
 
     static boolean validCuts(int length, int[] cuts) {
@@ -63,7 +63,7 @@ record SplitInput(byte[] bytes, int[] cuts) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SplitInput s && Arrays.equals(bytes, s.bytes) && Arrays.equals(cuts, s.cuts);
+        return o instanceof ChunkedInput s && Arrays.equals(bytes, s.bytes) && Arrays.equals(cuts, s.cuts);
     }
 
     @Override

@@ -5,12 +5,14 @@ import java.util.BitSet;
 import java.util.SplittableRandom;
 
 /**
- * Seeded cut points for long inputs: a chunk size pattern (single bytes, small reads, large
+ * The chunkings the properties draw, as cut points (the one word for how input is cut into feeds
+ * is a chunking: core's {@code Chunking}, {@code sluice replay --chunk}). Seeded ones for long
+ * inputs: a chunk size pattern (single bytes, small reads, large
  * reads) plus cuts forced where a split is hardest on a parser: between CR and LF, inside a UTF-8
  * sequence, inside the leading BOM, right after a colon.
  */
-final class Cuts {
-    private Cuts() {
+final class Chunkings {
+    private Chunkings() {
     }
 
     static int[] random(SplittableRandom random, byte[] bytes) {
