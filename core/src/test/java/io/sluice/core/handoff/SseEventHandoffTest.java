@@ -4,8 +4,10 @@ import io.netty.buffer.Unpooled;
 import io.sluice.core.SseException;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -18,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class SseEventQueueTest {
+class SseEventHandoffTest {
 
     /** The producer thread's executor, run by hand: the test is both threads, in a chosen order. */
     static final class ManualExecutor implements Executor {
@@ -38,7 +40,7 @@ class SseEventQueueTest {
     }
 
     /** Counts pause and resume calls. */
-    static final class Flow implements SseEventQueue.FlowControl {
+    static final class Flow implements SseEventHandoff.FlowControl {
         int pauses;
         int resumes;
 
@@ -61,8 +63,20 @@ class SseEventQueueTest {
     private final Flow flow = new Flow();
 
     @Test
+    void theConsumersViewCannotOfferEndOrFailTheStream() {
+        List<String> consumerMethods = Arrays.stream(SseEventQueue.class.getMethods()).map(Method::getName).toList();
+        for (String producerMethod : List.of("offer", "end", "fail")) {
+            assertFalse(consumerMethods.contains(producerMethod), producerMethod + " is on the consumer's view");
+        }
+        SseEventQueue consumer = new SseEventHandoff(8, 2, flow, producer);
+        assertFalse(consumer.isDone(), "the view reads the handoff it was given");
+        consumer.close();
+        assertTrue(consumer.isDone());
+    }
+
+    @Test
     void endIsDeliveredAfterTheLastEvent() {
-        SseEventQueue queue = new SseEventQueue(8, 2, flow, producer);
+        SseEventHandoff queue = new SseEventHandoff(8, 2, flow, producer);
         queue.offer(event("a"));
         queue.offer(event("b"));
         queue.end();
@@ -87,7 +101,7 @@ class SseEventQueueTest {
 
     @Test
     void drainStopsAtMaxAndReportsTheErrorOnlyOnceEverythingIsOut() {
-        SseEventQueue queue = new SseEventQueue(8, 2, flow, producer);
+        SseEventHandoff queue = new SseEventHandoff(8, 2, flow, producer);
         queue.offer(event("a"));
         queue.offer(event("b"));
         SseException failure = new SseException("boom");
@@ -114,7 +128,7 @@ class SseEventQueueTest {
 
     @Test
     void highWaterPausesAndLowWaterResumesOnTheProducerThread() {
-        SseEventQueue queue = new SseEventQueue(4, 1, flow, producer);
+        SseEventHandoff queue = new SseEventHandoff(4, 1, flow, producer);
         for (int i = 0; i < 4; i++) {
             queue.offer(event("e" + i));
         }
@@ -136,7 +150,7 @@ class SseEventQueueTest {
 
     @Test
     void eventsOfTheReadInProgressWaitInOverflowAndNoneIsLostOrReordered() {
-        SseEventQueue queue = new SseEventQueue(4, 1, flow, producer);
+        SseEventHandoff queue = new SseEventHandoff(4, 1, flow, producer);
         for (int i = 0; i < 10; i++) {
             queue.offer(event("e" + i)); // one read's worth, past high water after autoRead went off
         }
@@ -162,7 +176,7 @@ class SseEventQueueTest {
 
     @Test
     void closeReleasesEveryQueuedAndOverflowingEventOnTheProducerThread() {
-        SseEventQueue queue = new SseEventQueue(2, 1, flow, producer);
+        SseEventHandoff queue = new SseEventHandoff(2, 1, flow, producer);
         List<OwnedSseEvent> offered = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             OwnedSseEvent e = event("e" + i);
@@ -182,7 +196,7 @@ class SseEventQueueTest {
 
     @Test
     void takeWaitsParkedAndWakesOnAnOfferFromAnotherThread() throws Exception {
-        SseEventQueue queue = new SseEventQueue(8, 2, flow, Runnable::run);
+        SseEventHandoff queue = new SseEventHandoff(8, 2, flow, Runnable::run);
         CountDownLatch parked = new CountDownLatch(1);
         Thread consumer = Thread.currentThread();
         Thread producerThread = new Thread(() -> {
@@ -205,7 +219,7 @@ class SseEventQueueTest {
 
     @Test
     void blockedConsumerParksInsteadOfSpinning() throws Exception {
-        SseEventQueue queue = new SseEventQueue(8, 2, flow, Runnable::run);
+        SseEventHandoff queue = new SseEventHandoff(8, 2, flow, Runnable::run);
         java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
         long[] cpuNanos = new long[1];
         Thread consumer = new Thread(() -> {
