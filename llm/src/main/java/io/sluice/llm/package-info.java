@@ -7,7 +7,7 @@
  * </pre>
  * {@link io.sluice.llm.MessageCollector} is all of it as one {@link io.sluice.core.SseHandler}.
  * Providers: Anthropic Messages, OpenAI Chat Completions, OpenAI Responses, Gemini
- * {@code streamGenerateContent?alt=sse}; the per-provider mapping is {@code shared/samples/README.md}.
+ * {@code streamGenerateContent?alt=sse}; the per-provider mapping is {@code samples/README.md}.
  *
  * <h2>Threading and ownership</h2>
  * Everything here runs on the thread that feeds the parser (one thread per stream), like the parser.

@@ -40,7 +40,7 @@ class ReadmeExampleTest {
             parser.end();
         }
         LlmMessage message = collector.message();    // during the stream: a live snapshot
-        String json = message.toJson();               // the unified final message (design.md section 4)
+        String json = message.toJson();               // the unified final message (docs/llm.md)
         // README example ends
 
         assertEquals(message.text(), screen.toString());

@@ -78,7 +78,7 @@ final class Samples {
 
     /**
      * Fails unless {@code actual} is the message {@code expected} describes: equal everywhere, except
-     * that inside {@code usage} only the keys the expected file has are compared (design.md: the
+     * that inside {@code usage} only the keys the expected file has are compared (docs/llm.md, "Final message schema": the
      * older samples predate the cache and reasoning counts; the new ones carry every key).
      */
     static void assertSameMessage(String expected, String actual, String name) {
