@@ -45,7 +45,8 @@ public final class RelayLoadBenchmark {
         boolean consolidate = args.length <= 3 || !args[3].equals("each");
         System.out.println("# " + System.getProperty("java.vm.name") + " " + Runtime.version() + ", "
                 + Runtime.getRuntime().availableProcessors() + " cpus, nio, relay on " + RELAY_THREADS
-                + " threads, flushes " + (consolidate ? "consolidated" : "each") + ", allocator " + ByteBufAllocator.DEFAULT.getClass().getSimpleName() + ", max heap "
+                + " threads, flushes " + (consolidate ? "consolidated" : "each")
+                + ", allocator " + ByteBufAllocator.DEFAULT.getClass().getSimpleName() + ", max heap "
                 + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
         System.out.println("# " + streams + " concurrent streams x " + events + " events of "
                 + RelayLoad.PAD.length() + "-byte deltas, upstream -> relay -> client on 127.0.0.1");

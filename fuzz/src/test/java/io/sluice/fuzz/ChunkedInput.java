@@ -45,17 +45,18 @@ record ChunkedInput(byte[] bytes, int[] cuts) {
         for (byte x : bytes) {
             int c = x & 0xFF;
             switch (c) {
-                case '\r': b.append("\\r"); break;
-                case '\n': b.append("\\n"); break;
-                case '\t': b.append("\\t"); break;
-                case '"': b.append("\\\""); break;
-                case '\\': b.append("\\\\"); break;
-                default:
+                case '\r' -> b.append("\\r");
+                case '\n' -> b.append("\\n");
+                case '\t' -> b.append("\\t");
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                default -> {
                     if (c >= 0x20 && c < 0x7F) {
                         b.append((char) c);
                     } else {
                         b.append(String.format("\\u%04x", c));
                     }
+                }
             }
         }
         return b.append('"').toString();

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.TestInfo;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import java.util.function.Function;
 

@@ -2,8 +2,8 @@
  * LLM provider streams on top of the SSE parser: typed deltas and the unified final message.
  *
  * <pre>
- * SseParser ─▶ {@link io.sluice.llm.DeltaDecoder} ─▶ {@link io.sluice.llm.Delta}s ─▶ {@link io.sluice.llm.MessageAccumulator} ─▶ {@link io.sluice.llm.LlmMessage}
- *              (provider detected or given)                                           (snapshot any time)
+ * SseParser ─▶ {@link DeltaDecoder} ─▶ {@link Delta}s ─▶ {@link MessageAccumulator} ─▶ {@link LlmMessage}
+ *              (provider detected or given)                           (snapshot any time)
  * </pre>
  * {@link io.sluice.llm.MessageCollector} is all of it as one {@link io.sluice.core.SseHandler}.
  * Providers: Anthropic Messages, OpenAI Chat Completions, OpenAI Responses, Gemini

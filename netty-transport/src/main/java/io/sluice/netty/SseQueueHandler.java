@@ -3,7 +3,6 @@ package io.sluice.netty;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.sluice.core.SseException;
 import io.sluice.core.handoff.OwnedSseEvent;
 import io.sluice.core.handoff.SseEventHandoff;
 
