@@ -178,7 +178,8 @@ public final class ResultsTable {
             return;
         }
         out.println();
-        out.println("| corpus, feed | Sluice MB/s | fastest peer | Sluice / fastest peer | Sluice / SWAR LF scan | Sluice / byte-loop LF scan | Sluice / Netty FIND_LF | Sluice / arraycopy |");
+        out.println("| corpus, feed | Sluice MB/s | fastest peer | Sluice / fastest peer | Sluice / SWAR LF scan"
+                + " | Sluice / byte-loop LF scan | Sluice / Netty FIND_LF | Sluice / arraycopy |");
         out.println("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
         for (Map.Entry<String, Map<String, Double>> e : byCase.entrySet()) {
             Map<String, Double> mbs = e.getValue();

@@ -192,7 +192,7 @@ final class GetCommand implements Callable<Integer> {
         }
     }
 
-    /** The unified final message (design.md section 4), one JSON line once the stream is over, failed or not. */
+    /** The unified final message (docs/llm.md), one JSON line once the stream is over, failed or not. */
     private static final class MessageOutput implements Output {
         private final MessageCollector collector = MessageCollector.create();
         private final java.io.OutputStream out;

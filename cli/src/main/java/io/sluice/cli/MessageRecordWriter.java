@@ -16,7 +16,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 
 /**
- * {@code --format message}: the final message of design.md section 4, written once when the replay
+ * {@code --format message}: the final message of docs/llm.md, written once when the replay
  * finishes, indented two spaces a level ({@code "key": value}, LF line ends), the layout of the
  * samples' {@code .expected.json}. Events go to a {@link MessageCollector} (provider detected from
  * the stream); a bound error, a transport error or an HTTP error response become its {@code error},

@@ -15,7 +15,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 
 /**
- * The NDJSON records of design.md section 4, one object a line (LF), UTF-8, written with
+ * The NDJSON records of docs/replay.md, one object a line (LF), UTF-8, written with
  * jackson-core's streaming generator. The key orders below are the contract; Jackson escapes
  * control characters and leaves non-ASCII characters as they are, as the contract wants.
  *

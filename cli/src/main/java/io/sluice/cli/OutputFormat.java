@@ -3,7 +3,7 @@ package io.sluice.cli;
 import java.io.OutputStream;
 import java.util.Locale;
 
-/** What {@code --format} writes (design.md section 4). */
+/** What {@code --format} writes (docs/replay.md). */
 enum OutputFormat {
     /** One JSON object a line: the contract the conformance runner checks. */
     NDJSON {

@@ -1,13 +1,10 @@
 package io.sluice.cli;
 
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.sluice.llm.MessageCollector;
 import io.sluice.netty.SseRequestAuthenticator;
 import io.sluice.netty.SseClient;

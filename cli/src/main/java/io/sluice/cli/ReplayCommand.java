@@ -35,7 +35,7 @@ import java.util.function.Supplier;
 
 /**
  * {@code sluice replay}: feeds a recorded stream to an {@link SseParser}, read by read, and writes
- * what the parser reports (design.md section 4). The input is a raw SSE body, a whole HTTP/1.x
+ * what the parser reports (docs/replay.md). The input is a raw SSE body, a whole HTTP/1.x
  * response (decoded by Netty's client codec, {@link HttpResponseReader}) or a packet capture (the
  * server's TCP stream reassembled, {@link Recording}, then decoded as HTTP), sniffed unless
  * {@code --input} says. Problems with the input are reported after the records decoded before

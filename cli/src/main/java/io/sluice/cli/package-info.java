@@ -5,7 +5,7 @@
  * HTTP responses) are read by {@link io.sluice.cli.capture}.
  *
  * <h2>Contract</h2>
- * {@code sluice replay} follows design.md section 4 to the letter: the NDJSON record shapes and key
+ * {@code sluice replay} follows its contract in docs/replay.md to the letter: the NDJSON record shapes and key
  * orders, and the rule that every failure is one line on standard error and a non-zero status,
  * never a stack trace. Exit statuses: {@value io.sluice.cli.Sluice#EXIT_OK} success,
  * {@value io.sluice.cli.Sluice#EXIT_INPUT} input error (missing or unreadable file, unsupported

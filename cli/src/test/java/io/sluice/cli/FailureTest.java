@@ -16,7 +16,7 @@ import static io.sluice.cli.SluiceRunner.utf8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Every failure is one line on standard error and a non-zero exit: 2 for usage, 1 for input (design.md section 4). */
+/** Every failure is one line on standard error and a non-zero exit: 2 for usage, 1 for input (docs/replay.md). */
 class FailureTest {
     private static final String SAMPLE = SAMPLES.resolve("anthropic-text.sse").toString();
 

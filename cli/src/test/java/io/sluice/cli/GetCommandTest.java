@@ -249,7 +249,7 @@ class GetCommandTest {
 
     /**
      * {@code actual}'s lines without the usage keys {@code expected} does not have: the samples'
-     * files predate the keys issue 19 added, and a checker compares the keys a file has (design.md).
+     * files predate the keys issue 19 added, and a checker compares the keys a file has (docs/llm.md).
      */
     private static List<String> withUsageKeysOf(List<String> expected, List<String> actual) {
         Set<String> keys = new HashSet<>();

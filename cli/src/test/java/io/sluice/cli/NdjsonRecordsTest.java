@@ -8,7 +8,7 @@ import static io.sluice.cli.SluiceRunner.run;
 import static io.sluice.cli.SluiceRunner.utf8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The NDJSON record shapes of design.md section 4: keys, key order, JSON types, escaping. */
+/** The NDJSON record shapes of docs/replay.md: keys, key order, JSON types, escaping. */
 class NdjsonRecordsTest {
 
     private static List<String> ndjson(String input, String... extra) {

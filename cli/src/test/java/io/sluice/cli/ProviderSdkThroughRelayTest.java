@@ -503,8 +503,8 @@ class ProviderSdkThroughRelayTest {
             case "529" -> "upstream_status";
             case "refused" -> "upstream_unreachable";
             default -> "upstream_error_event";
-        }, outcome.attempts().get(0).end());
-        assertEquals("ok", outcome.attempts().get(1).end());
+        }, outcome.attempts().get(0).end().wireName());
+        assertEquals("ok", outcome.attempts().get(1).end().wireName());
     }
 
     @Test
@@ -587,7 +587,7 @@ class ProviderSdkThroughRelayTest {
 
         assertSameFinal(expectedFinal("openai-chat-text.sse"), projected(chatCompletion(client)));
         assertEquals(List.of(failure.equals("503") ? "upstream_status" : "upstream_error_event", "ok"),
-                outcomes.poll(10, TimeUnit.SECONDS).attempts().stream().map(SseRelay.Attempt::end).toList());
+                outcomes.poll(10, TimeUnit.SECONDS).attempts().stream().map(a -> a.end().wireName()).toList());
     }
 
     @Test

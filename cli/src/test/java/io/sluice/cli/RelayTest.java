@@ -29,7 +29,6 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -183,7 +182,7 @@ class RelayTest {
                 assertEquals(2, relayed.size(), response.body());
                 assertTrue(relayed.get(1).contains("upstream_timeout"), relayed.get(1));
                 assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "ended by the idle timeout, not the upstream");
-                assertEquals("upstream_timeout", outcomes.poll(10, TimeUnit.SECONDS).end());
+                assertEquals("upstream_timeout", outcomes.poll(10, TimeUnit.SECONDS).end().wireName());
             }
             server.interrupt();
             server.join(5_000);
@@ -212,7 +211,7 @@ class RelayTest {
             assertEquals(200, outcome.upstreamStatus());
             assertEquals(expected.size() + (cut ? 1 : 0), outcome.events());
             assertEquals(response.body().getBytes(StandardCharsets.UTF_8).length, outcome.bytes());
-            assertEquals(cut ? "upstream_closed_early" : "ok", outcome.end());
+            assertEquals(cut ? "upstream_closed_early" : "ok", outcome.end().wireName());
             // The relay's tap assembled the final message from the events it relayed.
             LlmMessage message = ((MessageCollector) outcome.tap()).message();
             if (cut) {
@@ -488,7 +487,7 @@ class RelayTest {
                 long closedAt = upstream.awaitClose(before + 1, Duration.ofSeconds(10));
                 assertTrue(closedAt - left < TimeUnit.SECONDS.toNanos(1),
                         "reset " + reset + ": upstream closed " + (closedAt - left) / 1_000_000 + " ms after the client left");
-                assertEquals("client_gone", outcomes.poll(10, TimeUnit.SECONDS).end());
+                assertEquals("client_gone", outcomes.poll(10, TimeUnit.SECONDS).end().wireName());
             }
         }
     }

@@ -76,7 +76,7 @@ class SampleFormsTest {
         assertEquals(0, result.exit(), result.err());
         assertEquals("", result.err());
         Object expected = JsonTree.of(Files.readString(SAMPLES.resolve(stem + ".expected.json"), StandardCharsets.UTF_8));
-        // the keys the file has: older samples predate the usage keys of issue 19 (design.md)
+        // the keys the file has: older samples predate the usage keys of issue 19 (docs/llm.md)
         assertEquals(expected, JsonTree.trimmedTo(expected, JsonTree.of(result.out()), "usage"));
         assertTrue(result.out().startsWith("{\n  \"provider\": "), "indented two spaces a level: " + result.out());
     }

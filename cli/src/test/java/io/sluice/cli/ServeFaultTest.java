@@ -135,8 +135,8 @@ class ServeFaultTest {
         SseRelay.Outcome o = outcome();
         assertEquals(2, o.attempts().size(), o::toString);
         assertEquals(529, o.attempts().get(0).status());
-        assertEquals("upstream_status", o.attempts().get(0).end());
-        assertEquals("ok", o.end());
+        assertEquals("upstream_status", o.attempts().get(0).end().wireName());
+        assertEquals("ok", o.end().wireName());
     }
 
     @Test
@@ -214,7 +214,7 @@ class ServeFaultTest {
             assertEquals(4, relayed.size(), cut + ": " + response.body());
             assertEquals(expectedEvents(sample).subList(0, 3), relayed.subList(0, 3), cut);
             assertTrue(relayed.get(3).startsWith(errorEventOfType("upstream_closed_early")), relayed.get(3));
-            assertEquals("upstream_closed_early", outcome().end(), cut);
+            assertEquals("upstream_closed_early", outcome().end().wireName(), cut);
         }
     }
 
@@ -228,7 +228,7 @@ class ServeFaultTest {
         assertEquals(expectedEvents("anthropic-text.sse"), events(response.body()));
         SseRelay.Outcome o = outcome();
         assertEquals(2, o.attempts().size(), o::toString);
-        assertEquals("upstream_closed_early", o.attempts().get(0).end());
+        assertEquals("upstream_closed_early", o.attempts().get(0).end().wireName());
     }
 
     /** A plain GET on a socket, read until the server ends it: what it sent, and whether the end was a reset. */
@@ -295,7 +295,7 @@ class ServeFaultTest {
         assertEquals(injected, relayed.subList(n, n + 1), "the provider's error event, relayed as it was sent");
         SseRelay.Outcome o = outcome();
         assertEquals(1, o.attempts().size(), "past the first token the relay stays with its upstream: " + o);
-        assertEquals("ok", o.end(), "the upstream ended its body cleanly after the error");
+        assertEquals("ok", o.end().wireName(), "the upstream ended its body cleanly after the error");
         LlmMessage message = ((MessageCollector) o.tap()).message();
         assertNotNull(message.error(), message::toJson);
         assertEquals(type, message.error().type());
@@ -311,7 +311,7 @@ class ServeFaultTest {
         assertEquals(expectedEvents("anthropic-text.sse"), events(response.body()));
         SseRelay.Outcome o = outcome();
         assertEquals(2, o.attempts().size(), o::toString);
-        assertEquals("upstream_error_event", o.attempts().get(0).end());
+        assertEquals("upstream_error_event", o.attempts().get(0).end().wireName());
     }
 
     // ---- stall:N:SECONDS
@@ -326,7 +326,7 @@ class ServeFaultTest {
         assertEquals(3, relayed.size(), response.body());
         assertEquals(expectedEvents("anthropic-text.sse").subList(0, 2), relayed.subList(0, 2));
         assertTrue(relayed.get(2).startsWith(errorEventOfType("upstream_timeout")), relayed.get(2));
-        assertEquals("upstream_timeout", outcome().end());
+        assertEquals("upstream_timeout", outcome().end().wireName());
     }
 
     @Test
@@ -338,7 +338,7 @@ class ServeFaultTest {
 
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertEquals(expectedEvents("anthropic-text.sse"), events(response.body()));
-        assertEquals("ok", outcome().end());
+        assertEquals("ok", outcome().end().wireName());
         assertTrue(millis >= 1000, "the stall was kept: " + millis + " ms");
     }
 
@@ -354,7 +354,7 @@ class ServeFaultTest {
 
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertEquals(expectedEvents("gemini-text.sse"), events(response.body()));
-        assertEquals("ok", outcome().end());
+        assertEquals("ok", outcome().end().wireName());
         assertTrue(millis >= size * 1000 / 2000, size + " bytes at 2000 bytes/s took " + millis + " ms");
     }
 

@@ -518,7 +518,7 @@ public final class SseParser implements AutoCloseable {
         return true;
     }
 
-    /** WHATWG: only ASCII digits, base ten; Sluice ignores values past {@link Long#MAX_VALUE} (design.md section 2). */
+    /** WHATWG: only ASCII digits, base ten; Sluice ignores values past {@link Long#MAX_VALUE} (docs/parser.md). */
     private void retry(ByteBuf buf, int index, int length) {
         if (length == 0) {
             return;

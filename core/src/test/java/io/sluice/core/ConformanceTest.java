@@ -72,16 +72,16 @@ class ConformanceTest {
                     String field = p.currentName();
                     p.nextToken();
                     switch (field) {
-                        case "name": v.name = p.getText(); break;
-                        case "source": v.source = p.getText(); break;
-                        case "input_b64": v.input = Base64.getDecoder().decode(p.getText()); break;
-                        case "comments": v.comments = p.getBooleanValue(); break;
-                        case "expected":
+                        case "name" -> v.name = p.getText();
+                        case "source" -> v.source = p.getText();
+                        case "input_b64" -> v.input = Base64.getDecoder().decode(p.getText());
+                        case "comments" -> v.comments = p.getBooleanValue();
+                        case "expected" -> {
                             while (p.nextToken() == JsonToken.START_OBJECT) {
                                 v.expected.add(record(p));
                             }
-                            break;
-                        default: p.skipChildren(); break;
+                        }
+                        default -> p.skipChildren();
                     }
                 }
             } catch (IOException e) {
@@ -101,13 +101,13 @@ class ConformanceTest {
                 String field = p.currentName();
                 p.nextToken();
                 switch (field) {
-                    case "type": type = p.getText(); break;
-                    case "event": event = p.getText(); break;
-                    case "data": data = p.getText(); break;
-                    case "id": id = p.getText(); break;
-                    case "text": text = p.getText(); break;
-                    case "ms": ms = p.getLongValue(); break;
-                    default: p.skipChildren(); break;
+                    case "type" -> type = p.getText();
+                    case "event" -> event = p.getText();
+                    case "data" -> data = p.getText();
+                    case "id" -> id = p.getText();
+                    case "text" -> text = p.getText();
+                    case "ms" -> ms = p.getLongValue();
+                    default -> p.skipChildren();
                 }
             }
             switch (type) {

@@ -38,8 +38,8 @@ class BomBoundEdgeCasesTest {
     private static void assertAgrees(String iso88591, Limits limits) {
         byte[] bytes = iso88591.getBytes(StandardCharsets.ISO_8859_1);
         for (int cut = 0; cut < bytes.length; cut++) {
-            SplitInput in = cut == 0 ? SplitInput.whole(bytes) : new SplitInput(bytes, new int[] {cut});
-            assertNull(SplitPointProperties.agreesWithModel(in, limits, Feeder.TRACKED), in + " under " + limits);
+            ChunkedInput in = cut == 0 ? ChunkedInput.whole(bytes) : new ChunkedInput(bytes, new int[] {cut});
+            assertNull(SplitPointProperties.agreesWithModel(in, limits, ChunkFeeder.TRACKED), in + " under " + limits);
         }
     }
 }

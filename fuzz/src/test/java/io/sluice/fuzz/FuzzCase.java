@@ -17,7 +17,7 @@ import java.util.Arrays;
  * the range as itself, and reduces one outside it ({@code min + b % (max - min + 1)}), so a chunk
  * size {@code s} is the byte {@code s}.
  */
-record FuzzCase(SplitInput split, Limits limits, Feeder feeder, SplitPointProperties.Ending ending, int throwAt,
+record FuzzCase(ChunkedInput split, Limits limits, ChunkFeeder feeder, SplitPointProperties.Ending ending, int throwAt,
                 int[] chunkSizes) {
     /** The most distinct chunk sizes one case cycles through; 1-byte feeds need only one. */
     static final int MAX_CHUNK_SIZES = 15;
@@ -42,8 +42,8 @@ record FuzzCase(SplitInput split, Limits limits, Feeder feeder, SplitPointProper
         byte[] input = data.consumeRemainingAsBytes();
         Limits limits = small ? new Limits(maxLine, maxEvent, skip) : new Limits(Limits.DEFAULT.maxLineLength(),
                 Limits.DEFAULT.maxEventSize(), skip);
-        return new FuzzCase(new SplitInput(input, cuts(input.length, sizes)), limits,
-                new Feeder(direct, emptyFeeds, false), ending, throwAt, sizes);
+        return new FuzzCase(new ChunkedInput(input, cuts(input.length, sizes)), limits,
+                new ChunkFeeder(direct, emptyFeeds, false), ending, throwAt, sizes);
     }
 
     /** Cuts where chunks of the given sizes, repeated in turn, end; no sizes means one feed. */

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.function.Predicate;
 
 /**
- * Shrinks a failing {@link SplitInput} so a report shows the few bytes and cuts that matter:
+ * Shrinks a failing {@link ChunkedInput} so a report shows the few bytes and cuts that matter:
  * delta debugging (Zeller's ddmin) over the bytes, removing chunks at halving granularity, then
  * single bytes, then each byte replaced by {@code 'a'}, then the cuts one by one; repeated until a
  * whole round changes nothing. Removing bytes moves the cuts with them, so every candidate stays
@@ -14,22 +14,22 @@ final class Minimiser {
     /** Enough for inputs of a few KiB; a report with a half-shrunk case beats a hung build. */
     static final int DEFAULT_BUDGET = 20_000;
 
-    private final Predicate<SplitInput> stillFails;
+    private final Predicate<ChunkedInput> stillFails;
     private int budget;
-    private SplitInput best;
+    private ChunkedInput best;
 
-    private Minimiser(SplitInput failing, Predicate<SplitInput> stillFails, int budget) {
+    private Minimiser(ChunkedInput failing, Predicate<ChunkedInput> stillFails, int budget) {
         this.best = failing;
         this.stillFails = stillFails;
         this.budget = budget;
     }
 
-    static SplitInput minimise(SplitInput failing, Predicate<SplitInput> stillFails) {
+    static ChunkedInput minimise(ChunkedInput failing, Predicate<ChunkedInput> stillFails) {
         return minimise(failing, stillFails, DEFAULT_BUDGET);
     }
 
     /** The smallest case found that still fails; {@code failing} itself if nothing smaller does. */
-    static SplitInput minimise(SplitInput failing, Predicate<SplitInput> stillFails, int budget) {
+    static ChunkedInput minimise(ChunkedInput failing, Predicate<ChunkedInput> stillFails, int budget) {
         Minimiser m = new Minimiser(failing, stillFails, budget);
         boolean progress = true;
         while (progress && m.budget > 0) {
@@ -80,7 +80,7 @@ final class Minimiser {
             if (best.bytes()[i] != 'a') {
                 byte[] bytes = best.bytes().clone();
                 bytes[i] = 'a';
-                progress |= accept(new SplitInput(bytes, best.cuts()));
+                progress |= accept(new ChunkedInput(bytes, best.cuts()));
             }
         }
         return progress;
@@ -94,13 +94,13 @@ final class Minimiser {
                 int[] fewer = new int[cuts.length - 1];
                 System.arraycopy(cuts, 0, fewer, 0, k);
                 System.arraycopy(cuts, k + 1, fewer, k, cuts.length - k - 1);
-                progress |= accept(new SplitInput(best.bytes(), fewer));
+                progress |= accept(new ChunkedInput(best.bytes(), fewer));
             }
         }
         return progress;
     }
 
-    private boolean accept(SplitInput candidate) {
+    private boolean accept(ChunkedInput candidate) {
         budget--;
         boolean fails;
         try {
@@ -119,7 +119,7 @@ final class Minimiser {
      * and a cut after it moves left with the bytes, so chunks keep their boundaries; cuts that fall
      * together or onto an end of the input are dropped.
      */
-    static SplitInput remove(SplitInput in, int from, int to) {
+    static ChunkedInput remove(ChunkedInput in, int from, int to) {
         byte[] bytes = new byte[in.bytes().length - (to - from)];
         System.arraycopy(in.bytes(), 0, bytes, 0, from);
         System.arraycopy(in.bytes(), to, bytes, from, in.bytes().length - to);
@@ -131,6 +131,6 @@ final class Minimiser {
                 cuts[count++] = moved;
             }
         }
-        return new SplitInput(bytes, Arrays.copyOf(cuts, count));
+        return new ChunkedInput(bytes, Arrays.copyOf(cuts, count));
     }
 }

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MinimiserTest {
 
     /** The bug shape the parser is most likely to have: a CRLF whose halves arrive in different feeds. */
-    private static final Predicate<SplitInput> CRLF_SPLIT_AT_A_CUT = in -> {
+    private static final Predicate<ChunkedInput> CRLF_SPLIT_AT_A_CUT = in -> {
         for (int cut : in.cuts()) {
             if (in.bytes()[cut - 1] == '\r' && in.bytes()[cut] == '\n') {
                 return true;
@@ -42,10 +42,10 @@ class MinimiserTest {
             }
         }
         cuts.add(1501);
-        SplitInput failing = new SplitInput(bytes, cuts.stream().mapToInt(Integer::intValue).sorted().toArray());
+        ChunkedInput failing = new ChunkedInput(bytes, cuts.stream().mapToInt(Integer::intValue).sorted().toArray());
         assertTrue(CRLF_SPLIT_AT_A_CUT.test(failing));
 
-        SplitInput small = Minimiser.minimise(failing, CRLF_SPLIT_AT_A_CUT);
+        ChunkedInput small = Minimiser.minimise(failing, CRLF_SPLIT_AT_A_CUT);
 
         assertArrayEquals("\r\n".getBytes(StandardCharsets.US_ASCII), small.bytes(), small.toString());
         assertArrayEquals(new int[] {1}, small.cuts());
@@ -53,15 +53,15 @@ class MinimiserTest {
 
     @Test
     void everyCandidateKeepsItsCutsAscendingAndInsideTheInput() {
-        List<SplitInput> seen = new ArrayList<>();
-        SplitInput failing = new SplitInput(StreamGenerator.raw(new SplittableRandom(3), 500), Cuts.everyByte(500));
+        List<ChunkedInput> seen = new ArrayList<>();
+        ChunkedInput failing = new ChunkedInput(StreamGenerator.raw(new SplittableRandom(3), 500), Chunkings.everyByte(500));
         Minimiser.minimise(failing, in -> {
             seen.add(in);
             return in.bytes().length > 10; // shrinks to 11 bytes, moving every cut on the way
         });
         assertTrue(seen.size() > 50, "the minimiser tried only " + seen.size() + " candidates");
-        for (SplitInput in : seen) {
-            assertTrue(SplitInput.validCuts(in.bytes().length, in.cuts()), in.toString());
+        for (ChunkedInput in : seen) {
+            assertTrue(ChunkedInput.validCuts(in.bytes().length, in.cuts()), in.toString());
         }
     }
 
@@ -69,9 +69,9 @@ class MinimiserTest {
     void bytesThatDoNotMatterBecomeA() {
         byte[] bytes = StreamGenerator.raw(new SplittableRandom(11), 200);
         bytes[120] = (byte) 0xFF;
-        Predicate<SplitInput> holdsFfAndTwoMore = in -> in.bytes().length >= 3 && contains(in.bytes(), (byte) 0xFF);
+        Predicate<ChunkedInput> holdsFfAndTwoMore = in -> in.bytes().length >= 3 && contains(in.bytes(), (byte) 0xFF);
 
-        SplitInput small = Minimiser.minimise(new SplitInput(bytes, new int[] {50, 150}), holdsFfAndTwoMore);
+        ChunkedInput small = Minimiser.minimise(new ChunkedInput(bytes, new int[] {50, 150}), holdsFfAndTwoMore);
 
         assertEquals(3, small.bytes().length, small.toString());
         int as = 0;
@@ -84,14 +84,14 @@ class MinimiserTest {
 
     @Test
     void aCaseWithNothingSmallerFailingComesBackUnchanged() {
-        SplitInput failing = new SplitInput("\r\n".getBytes(StandardCharsets.US_ASCII), new int[] {1});
+        ChunkedInput failing = new ChunkedInput("\r\n".getBytes(StandardCharsets.US_ASCII), new int[] {1});
         assertSame(failing, Minimiser.minimise(failing, CRLF_SPLIT_AT_A_CUT));
     }
 
     @Test
     void removingBytesMovesTheCutsWithThem() {
-        SplitInput in = new SplitInput("abcdef".getBytes(StandardCharsets.US_ASCII), new int[] {2, 4});
-        SplitInput removed = Minimiser.remove(in, 1, 3);
+        ChunkedInput in = new ChunkedInput("abcdef".getBytes(StandardCharsets.US_ASCII), new int[] {2, 4});
+        ChunkedInput removed = Minimiser.remove(in, 1, 3);
         assertArrayEquals("adef".getBytes(StandardCharsets.US_ASCII), removed.bytes());
         assertArrayEquals(new int[] {1, 2}, removed.cuts()); // 2 fell in the gap, 4 moved left by two
     }
@@ -99,7 +99,7 @@ class MinimiserTest {
     @Test
     void reportsAreValidJavaStringLiterals() {
         byte[] bytes = {'d', ':', '\r', '\n', 0, (byte) 0xEF, '"', '\\'};
-        assertEquals("\"d:\\r\\n\\u0000\\u00ef\\\"\\\\\"", SplitInput.javaLiteral(bytes));
+        assertEquals("\"d:\\r\\n\\u0000\\u00ef\\\"\\\\\"", ChunkedInput.javaLiteral(bytes));
     }
 
     private static boolean contains(byte[] bytes, byte b) {

@@ -12,7 +12,7 @@ import java.util.List;
  * interpret each line. It shares no code with core; only the record type it answers in is core's
  * test type, so the two answers compare with {@code equals}.
  *
- * <p>Sluice's own choices, where the standard leaves one (design.md section 2), are modelled too:
+ * <p>Sluice's own choices, where the standard leaves one (docs/parser.md), are modelled too:
  * {@code retry} values past {@link Long#MAX_VALUE} are ignored, comments are reported, an event
  * left open at the end is reported as an incomplete tail, and the size bounds fail the stream or
  * skip to the next blank line.

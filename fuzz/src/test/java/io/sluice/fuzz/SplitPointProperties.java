@@ -16,7 +16,6 @@ import org.junit.jupiter.api.TestInfo;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -53,7 +52,7 @@ class SplitPointProperties {
             byte[] input = StreamGenerator.generate(random, SINGLE_CUT_MAX_LENGTH);
             List<SseRecord> whole = Chunking.whole().parse(input);
             for (int cut = 1; cut < input.length; cut++) {
-                SplitInput in = new SplitInput(input, new int[] {cut});
+                ChunkedInput in = new ChunkedInput(input, new int[] {cut});
                 if (differsFrom(whole, in) != null) {
                     return new Counterexample(in, SplitPointProperties::differsFromWhole, "");
                 }
@@ -69,7 +68,7 @@ class SplitPointProperties {
             List<SseRecord> whole = Chunking.whole().parse(input);
             for (int first = 1; first < input.length; first++) {
                 for (int second = first + 1; second < input.length; second++) {
-                    SplitInput in = new SplitInput(input, new int[] {first, second});
+                    ChunkedInput in = new ChunkedInput(input, new int[] {first, second});
                     if (differsFrom(whole, in) != null) {
                         return new Counterexample(in, SplitPointProperties::differsFromWhole, "");
                     }
@@ -85,9 +84,9 @@ class SplitPointProperties {
             byte[] input = StreamGenerator.generate(random, LONG_MAX_LENGTH);
             List<SseRecord> whole = Chunking.whole().parse(input);
             for (int k = 0; k < 3; k++) {
-                int[] cuts = random.nextInt(8) == 0 ? Cuts.everyByte(input.length) : Cuts.random(random, input);
-                Feeder feeder = Feeder.random(random);
-                SplitInput in = new SplitInput(input, cuts);
+                int[] cuts = random.nextInt(8) == 0 ? Chunkings.everyByte(input.length) : Chunkings.random(random, input);
+                ChunkFeeder feeder = ChunkFeeder.random(random);
+                ChunkedInput in = new ChunkedInput(input, cuts);
                 if (RecordDiff.describe("whole input", whole, "cut", parse(in, Limits.DEFAULT, feeder)) != null) {
                     return new Counterexample(in, c -> {
                         List<SseRecord> wholeOfCandidate = Chunking.whole().parse(c.bytes());
@@ -103,8 +102,8 @@ class SplitPointProperties {
     void parserAgreesWithTheModel(TestInfo test) {
         run(test, MODEL_TRIES, random -> {
             byte[] input = StreamGenerator.generate(random, random.nextInt(4) == 0 ? 4096 : 256);
-            Feeder feeder = Feeder.random(random);
-            for (SplitInput in : List.of(SplitInput.whole(input), new SplitInput(input, Cuts.random(random, input)))) {
+            ChunkFeeder feeder = ChunkFeeder.random(random);
+            for (ChunkedInput in : List.of(ChunkedInput.whole(input), new ChunkedInput(input, Chunkings.random(random, input)))) {
                 if (agreesWithModel(in, Limits.DEFAULT, feeder) != null) {
                     return new Counterexample(in, c -> agreesWithModel(c, Limits.DEFAULT, feeder), "fed as " + feeder);
                 }
@@ -117,8 +116,8 @@ class SplitPointProperties {
     void encodeThenParseIsIdentity(TestInfo test) {
         run(test, ENCODER_TRIES, random -> {
             EncoderScript script = EncoderScript.generate(random);
-            SplitInput in = new SplitInput(script.encoded(), Cuts.random(random, script.encoded()));
-            Feeder feeder = Feeder.random(random);
+            ChunkedInput in = new ChunkedInput(script.encoded(), Chunkings.random(random, script.encoded()));
+            ChunkFeeder feeder = ChunkFeeder.random(random);
             String diff = RecordDiff.describe("written", script.expected(), "parsed", parse(in, Limits.DEFAULT, feeder));
             if (diff == null) {
                 return null;
@@ -140,9 +139,9 @@ class SplitPointProperties {
             Limits limits = new Limits(1 + random.nextInt(random.nextInt(4) == 0 ? 3 : 64),
                     1 + random.nextInt(random.nextInt(4) == 0 ? 3 : 64), random.nextBoolean());
             byte[] input = StreamGenerator.generate(random, 512);
-            Feeder feeder = Feeder.random(random);
+            ChunkFeeder feeder = ChunkFeeder.random(random);
             String context = "limits " + limits + ", fed as " + feeder;
-            for (SplitInput in : List.of(SplitInput.whole(input), new SplitInput(input, Cuts.random(random, input)))) {
+            for (ChunkedInput in : List.of(ChunkedInput.whole(input), new ChunkedInput(input, Chunkings.random(random, input)))) {
                 if (agreesWithModel(in, limits, feeder) != null) {
                     return new Counterexample(in, c -> agreesWithModel(c, limits, feeder), context);
                 }
@@ -150,7 +149,7 @@ class SplitPointProperties {
             if (limits.skipOversizedEvents()) {
                 List<SseRecord> whole = Chunking.whole().parse(input, limits.builder());
                 for (Chunking chunking : Chunking.standard(input.length)) {
-                    SplitInput in = new SplitInput(input, chunking.cuts());
+                    ChunkedInput in = new ChunkedInput(input, chunking.cuts());
                     if (RecordDiff.describe("whole input", whole, chunking.toString(), chunking.parse(input, limits.builder())) != null) {
                         return new Counterexample(in, c -> RecordDiff.describe("whole input",
                                 Chunking.whole().parse(c.bytes(), limits.builder()), "cut",
@@ -170,9 +169,9 @@ class SplitPointProperties {
                     : new Limits(1 + random.nextInt(128), 1 + random.nextInt(128), random.nextBoolean());
             Ending ending = Ending.values()[random.nextInt(Ending.values().length)];
             int throwAt = random.nextInt(8);
-            SplitInput in = new SplitInput(input, Cuts.random(random, input));
+            ChunkedInput in = new ChunkedInput(input, Chunkings.random(random, input));
             String context = "limits " + limits + ", " + ending + ", a handler throwing at callback " + throwAt;
-            Function<SplitInput, String> check = c -> retainsNothingAfterward(c, limits, ending, throwAt);
+            Function<ChunkedInput, String> check = c -> retainsNothingAfterward(c, limits, ending, throwAt);
             return check.apply(in) == null ? null : new Counterexample(in, check, context);
         });
         assertEquals(List.of(), LeakCheckExtension.collectLeaks(), "buffer leaks reported");
@@ -181,11 +180,11 @@ class SplitPointProperties {
     // ---------------------------------------------------------------------------------------------
     // Checks: each returns null when the case passes, else what went wrong.
 
-    private static String differsFromWhole(SplitInput in) {
+    private static String differsFromWhole(ChunkedInput in) {
         return differsFrom(Chunking.whole().parse(in.bytes()), in);
     }
 
-    private static String differsFrom(List<SseRecord> whole, SplitInput in) {
+    private static String differsFrom(List<SseRecord> whole, ChunkedInput in) {
         try {
             return RecordDiff.describe("whole input", whole, "cut at " + Arrays.toString(in.cuts()),
                     Chunking.at(in.cuts()).parse(in.bytes()));
@@ -199,7 +198,7 @@ class SplitPointProperties {
      * is the typed bound error with the configured limit, and between feeds it never holds more
      * than its two bounds.
      */
-    static String agreesWithModel(SplitInput in, Limits limits, Feeder feeder) {
+    static String agreesWithModel(ChunkedInput in, Limits limits, ChunkFeeder feeder) {
         List<SseRecord> expected = ModelParser.parse(in.bytes(), limits).recorded();
         TypedErrorHandler handler = new TypedErrorHandler(limits);
         List<String> problems = handler.problems();
@@ -233,8 +232,8 @@ class SplitPointProperties {
      * rethrows), it holds no buffer afterwards; and a failed parser holds none right after the
      * failing feed.
      */
-    private static String retainsNothingAfterward(SplitInput in, Limits limits, Ending ending, int throwAt) {
-        return retainsNothingAfterward(in, limits, limits.builder(), Feeder.TRACKED, ending, throwAt);
+    private static String retainsNothingAfterward(ChunkedInput in, Limits limits, Ending ending, int throwAt) {
+        return retainsNothingAfterward(in, limits, limits.builder(), ChunkFeeder.TRACKED, ending, throwAt);
     }
 
     /**
@@ -242,7 +241,7 @@ class SplitPointProperties {
      * {@code feeder}; also checks the retained memory after every feed, as {@link #agreesWithModel}
      * does.
      */
-    static String retainsNothingAfterward(SplitInput in, Limits limits, SseParser.Builder builder, Feeder feeder,
+    static String retainsNothingAfterward(ChunkedInput in, Limits limits, SseParser.Builder builder, ChunkFeeder feeder,
                                           Ending ending, int throwAt) {
         long bound = (long) limits.maxLineLength() + limits.maxEventSize();
         SseHandler handler = switch (ending) {
@@ -342,7 +341,7 @@ class SplitPointProperties {
 
     // ---------------------------------------------------------------------------------------------
 
-    private static List<SseRecord> parse(SplitInput in, Limits limits, Feeder feeder) {
+    private static List<SseRecord> parse(ChunkedInput in, Limits limits, ChunkFeeder feeder) {
         RecordingHandler handler = new RecordingHandler();
         SseParser parser = limits.builder().build(handler);
         try {

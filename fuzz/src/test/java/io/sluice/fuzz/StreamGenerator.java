@@ -89,7 +89,7 @@ final class StreamGenerator {
                 break;
             case 1:
                 out.writeBytes(BOM);
-                out.writeBytes(BOM); // the second is content (design.md section 2)
+                out.writeBytes(BOM); // the second is content (docs/parser.md)
                 break;
             case 2:
                 out.write(0xEF); // a BOM prefix that is not a BOM

@@ -29,7 +29,7 @@ final class Tries {
      * and a description of what went wrong otherwise. The minimiser keeps a candidate while the
      * check still fails.
      */
-    record Counterexample(SplitInput input, Function<SplitInput, String> check, String context) {
+    record Counterexample(ChunkedInput input, Function<ChunkedInput, String> check, String context) {
     }
 
     /** One try: returns null when it passes. */
@@ -60,8 +60,8 @@ final class Tries {
         long base = baseSeed();
         int tries = tries(defaultTries);
         // Minimised case -> first report and how many tries shrank to it.
-        Map<SplitInput, String> distinct = new LinkedHashMap<>();
-        Map<SplitInput, Integer> counts = new HashMap<>();
+        Map<ChunkedInput, String> distinct = new LinkedHashMap<>();
+        Map<ChunkedInput, Integer> counts = new HashMap<>();
         for (int t = 0; t < tries; t++) {
             long seed = base + t * GOLDEN;
             Counterexample failure;
@@ -72,7 +72,7 @@ final class Tries {
                         + replay(suite, property, seed, base), e);
             }
             if (failure != null) {
-                SplitInput small = Minimiser.minimise(failure.input(), in -> failure.check().apply(in) != null);
+                ChunkedInput small = Minimiser.minimise(failure.input(), in -> failure.check().apply(in) != null);
                 String report = report(suite, property, t, tries, seed, base, failure, small);
                 if (!keepGoing()) {
                     throw new AssertionError(report);
@@ -90,7 +90,7 @@ final class Tries {
     }
 
     private static String report(Class<?> suite, String property, int t, int tries, long seed, long base,
-            Counterexample f, SplitInput small) {
+            Counterexample f, ChunkedInput small) {
         String original = f.check().apply(f.input());
         StringBuilder b = new StringBuilder(header(property, t, tries));
         if (!f.context().isEmpty()) {

@@ -42,7 +42,10 @@ public interface Delta {
     /** {@link DeltaKind#BLOCK_START} of a tool: the tool's name. */
     String name();
 
-    /** The array holding the text of {@link DeltaKind#TEXT}, {@link DeltaKind#THINKING}, {@link DeltaKind#SIGNATURE} and {@link DeltaKind#TOOL_INPUT}; read, never keep. */
+    /**
+     * The array holding the text of {@link DeltaKind#TEXT}, {@link DeltaKind#THINKING},
+     * {@link DeltaKind#SIGNATURE} and {@link DeltaKind#TOOL_INPUT}; read, never keep.
+     */
     char[] textChars();
 
     int textOffset();
@@ -69,7 +72,10 @@ public interface Delta {
     // The counts below came with issue 19. They are default methods so that a Delta written outside
     // this module (an adapter, a test double) still compiles; the decoders' deltas override them all.
 
-    /** {@link DeltaKind#MESSAGE_START} and {@link DeltaKind#USAGE}: input read from the prompt cache ({@link Usage#cacheReadInputTokens()}), or {@link #ABSENT}. */
+    /**
+     * {@link DeltaKind#MESSAGE_START} and {@link DeltaKind#USAGE}: input read from the prompt cache
+     * ({@link Usage#cacheReadInputTokens()}), or {@link #ABSENT}.
+     */
     default long cacheReadInputTokens() {
         return ABSENT;
     }

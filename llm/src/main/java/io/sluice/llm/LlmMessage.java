@@ -12,9 +12,9 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The unified final message (design.md, section 4), or a snapshot of it during the stream.
+ * The unified final message (docs/llm.md, "Final message schema"), or a snapshot of it during the stream.
  * Immutable. {@link #writeJson(JsonGenerator)} writes exactly the schema, keys in its order, with
- * {@link Usage}'s keys past design.md's five inside {@code usage}.
+ * {@link Usage}'s keys past the schema's first five inside {@code usage}.
  *
  * @param provider null when not known (an HTTP error whose body, headers and request path do not tell)
  * @param content text, thinking and tool blocks in content order

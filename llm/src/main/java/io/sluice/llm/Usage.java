@@ -10,7 +10,7 @@ import java.util.Objects;
 
 /**
  * The token counts of a message, as its provider reported them: the final message's {@code usage}
- * object (design.md section 4, and {@code docs/llm.md} for the keys past the first five).
+ * object ({@code docs/llm.md}: "Final message schema" for the first five keys, "Usage" for the rest).
  * Immutable.
  *
  * <p>Every count is null when the provider did not say it, never 0: a gateway that bills from
@@ -19,7 +19,7 @@ import java.util.Objects;
  * include it; OpenAI's completion count includes the reasoning tokens, Gemini's candidates count
  * does not.
  *
- * <p>A class, not a record, because providers keep adding counts (design.md: more keys may follow
+ * <p>A class, not a record, because providers keep adding counts (the schema: more keys may follow
  * inside {@code usage}); build one with {@link #builder()}.
  */
 public final class Usage {
@@ -109,7 +109,7 @@ public final class Usage {
     /**
      * Writes the {@code usage} object: {@code input_tokens}, {@code output_tokens},
      * {@code cache_read_input_tokens}, {@code cache_creation_input_tokens}, {@code reasoning_tokens}
-     * (design.md's order), then {@code cache_creation_5m_input_tokens},
+     * (the schema's order), then {@code cache_creation_5m_input_tokens},
      * {@code cache_creation_1h_input_tokens}, {@code tool_use_prompt_tokens} and
      * {@code server_tool_use} (an object of counts); null for each count not reported.
      */

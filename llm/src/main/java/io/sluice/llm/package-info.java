@@ -2,12 +2,12 @@
  * LLM provider streams on top of the SSE parser: typed deltas and the unified final message.
  *
  * <pre>
- * SseParser ─▶ {@link io.sluice.llm.DeltaDecoder} ─▶ {@link io.sluice.llm.Delta}s ─▶ {@link io.sluice.llm.MessageAccumulator} ─▶ {@link io.sluice.llm.LlmMessage}
- *              (provider detected or given)                                           (snapshot any time)
+ * SseParser ─▶ {@link DeltaDecoder} ─▶ {@link Delta}s ─▶ {@link MessageAccumulator} ─▶ {@link LlmMessage}
+ *              (provider detected or given)                           (snapshot any time)
  * </pre>
  * {@link io.sluice.llm.MessageCollector} is all of it as one {@link io.sluice.core.SseHandler}.
  * Providers: Anthropic Messages, OpenAI Chat Completions, OpenAI Responses, Gemini
- * {@code streamGenerateContent?alt=sse}; the per-provider mapping is {@code shared/samples/README.md}.
+ * {@code streamGenerateContent?alt=sse}; the per-provider mapping is {@code samples/README.md}.
  *
  * <h2>Threading and ownership</h2>
  * Everything here runs on the thread that feeds the parser (one thread per stream), like the parser.

@@ -19,7 +19,7 @@ class ReadmeExampleTest {
 
     @Test
     void readmeLlmExampleStreamsTextAndBuildsTheFinalMessage() throws IOException {
-        byte[] body = Files.readAllBytes(Path.of("src/test/resources/samples/anthropic-text.sse"));
+        byte[] body = Files.readAllBytes(Path.of("../samples/anthropic-text.sse"));
         List<ByteBuf> reads = new ArrayList<>();
         for (int i = 0; i < body.length; i += 1460) {
             reads.add(ByteBufAllocator.DEFAULT.heapBuffer().writeBytes(body, i, Math.min(1460, body.length - i)));
@@ -40,7 +40,7 @@ class ReadmeExampleTest {
             parser.end();
         }
         LlmMessage message = collector.message();    // during the stream: a live snapshot
-        String json = message.toJson();               // the unified final message (design.md section 4)
+        String json = message.toJson();               // the unified final message (docs/llm.md)
         // README example ends
 
         assertEquals(message.text(), screen.toString());

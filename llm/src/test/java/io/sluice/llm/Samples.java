@@ -8,7 +8,6 @@ import io.sluice.core.testing.JsonTree;
 import io.sluice.llm.internal.Json;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,24 +18,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The shared sample streams, a way to run them through a collector, and a structural JSON comparison. */
 final class Samples {
-    /** Every small sample, copied into the test resources. */
+    /** Every small sample of the repository's samples folder. */
     static final List<String> NAMES = List.of("anthropic-text", "anthropic-tool-use", "anthropic-thinking",
             "anthropic-overloaded", "anthropic-max-tokens", "anthropic-truncated", "anthropic-cache", "openai-chat-text",
             "openai-chat-tools", "openai-chat-reasoning", "openai-responses-text", "openai-responses-reasoning",
             "gemini-text", "gemini-thinking");
 
-    /** The repository's samples folder, beside the module: large samples are read from there, not copied. */
+    /**
+     * The repository's samples folder, beside the module (Surefire runs in the module's folder), read
+     * in place as every other module's tests read it: never copied into test resources.
+     */
     static final Path REPOSITORY_SAMPLES = Path.of("..", "samples");
 
     private Samples() {
     }
 
     static byte[] resource(String file) {
-        try (InputStream in = Samples.class.getResourceAsStream("/samples/" + file)) {
-            if (in == null) {
-                throw new IllegalArgumentException("no test resource samples/" + file);
-            }
-            return in.readAllBytes();
+        try {
+            return Files.readAllBytes(largeSample(file));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -50,7 +49,7 @@ final class Samples {
         return new String(resource(name + ".expected.json"), java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    /** A sample of the repository's samples folder; fails if it is not there. */
+    /** A file of the repository's samples folder; fails if it is not there. */
     static Path largeSample(String file) {
         Path p = REPOSITORY_SAMPLES.resolve(file);
         if (!Files.isReadable(p)) {
@@ -79,7 +78,7 @@ final class Samples {
 
     /**
      * Fails unless {@code actual} is the message {@code expected} describes: equal everywhere, except
-     * that inside {@code usage} only the keys the expected file has are compared (design.md: the
+     * that inside {@code usage} only the keys the expected file has are compared (docs/llm.md, "Final message schema": the
      * older samples predate the cache and reasoning counts; the new ones carry every key).
      */
     static void assertSameMessage(String expected, String actual, String name) {

@@ -34,6 +34,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -86,17 +87,12 @@ public final class SseClient implements AutoCloseable {
     private final SseProxy proxy;
     private final SseConnectionPool pool;
 
+    /**
+     * Everything that can fail is made before the client's own event loop group, which is made
+     * last: a builder that throws leaves no group (its threads, its selectors) behind. Only the
+     * capture file is opened before it, and closed again if the group cannot be made.
+     */
     private SseClient(Builder b) {
-        if (b.group != null) {
-            group = b.group;
-            channelType = b.channelType;
-            ownGroup = false;
-        } else {
-            boolean epoll = epollAvailable();
-            group = newGroup(b.threads, epoll);
-            channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
-            ownGroup = true;
-        }
         try {
             SslContextBuilder tls = SslContextBuilder.forClient().sslProvider(SslProvider.JDK);
             if (b.insecure) {
@@ -106,7 +102,6 @@ public final class SseClient implements AutoCloseable {
             }
             ssl = tls.build();
         } catch (SSLException e) {
-            shutdownOwnGroup();
             throw new IllegalArgumentException("cannot build the TLS context: " + e.getMessage(), e);
         }
         gzip = b.gzip;
@@ -128,8 +123,32 @@ public final class SseClient implements AutoCloseable {
                 PcapWriteHandler.writeGlobalHeader(capture);
             }
         } catch (IOException e) {
-            shutdownOwnGroup();
             throw new UncheckedIOException("cannot open the capture file " + b.capture, e);
+        }
+        if (b.group != null) {
+            group = b.group;
+            channelType = b.channelType;
+            ownGroup = false;
+        } else {
+            boolean epoll = epollAvailable();
+            try {
+                group = newGroup(b.threads, epoll);
+            } catch (RuntimeException | Error e) {
+                closeCapture(e);
+                throw e;
+            }
+            channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+            ownGroup = true;
+        }
+    }
+
+    private void closeCapture(Throwable failure) {
+        if (capture != null) {
+            try {
+                capture.close();
+            } catch (IOException e) {
+                failure.addSuppressed(e);
+            }
         }
     }
 
@@ -473,6 +492,9 @@ public final class SseClient implements AutoCloseable {
 
         /** Threads of the client's own group; 0 (the default) lets Netty choose (twice the cores). */
         public Builder threads(int threads) {
+            if (threads < 0) {
+                throw new IllegalArgumentException("threads must not be negative: " + threads);
+            }
             this.threads = threads;
             return this;
         }
@@ -499,13 +521,13 @@ public final class SseClient implements AutoCloseable {
         }
 
         public Builder connectTimeout(Duration timeout) {
-            this.connectTimeout = timeout;
+            this.connectTimeout = nonNegative(timeout, "connect timeout");
             return this;
         }
 
         /** From connected (and TLS started) to the first response byte; zero for none. Default 60 s. */
         public Builder firstByteTimeout(Duration timeout) {
-            this.firstByteTimeout = timeout;
+            this.firstByteTimeout = nonNegative(timeout, "first-byte timeout");
             return this;
         }
 
@@ -515,13 +537,13 @@ public final class SseClient implements AutoCloseable {
          * (issue 14). Time paused by backpressure counts too.
          */
         public Builder idleTimeout(Duration timeout) {
-            this.idleTimeout = timeout;
+            this.idleTimeout = nonNegative(timeout, "idle timeout");
             return this;
         }
 
         /** The parser's bounds and the kept error body. */
         public Builder decoderSettings(SseDecoder.Settings settings) {
-            this.decoderSettings = settings;
+            this.decoderSettings = Objects.requireNonNull(settings, "settings");
             return this;
         }
 
@@ -558,6 +580,13 @@ public final class SseClient implements AutoCloseable {
         public Builder proxy(SseProxy proxy) {
             this.proxy = proxy;
             return this;
+        }
+
+        private static Duration nonNegative(Duration timeout, String what) {
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException(what + " must not be negative: " + timeout);
+            }
+            return timeout;
         }
 
         public SseClient build() {

@@ -3,32 +3,32 @@ package io.sluice.netty;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.sluice.core.SseException;
 import io.sluice.core.handoff.OwnedSseEvent;
-import io.sluice.core.handoff.SseEventQueue;
+import io.sluice.core.handoff.SseEventHandoff;
 
 /**
  * The last handler of an SSE pipeline when a consumer thread takes the events: offers each
- * {@link OwnedSseEvent} from {@link SseDecoder} to an {@link SseEventQueue} and ends the queue on
+ * {@link OwnedSseEvent} from {@link SseDecoder} to an {@link SseEventHandoff} and ends the queue on
  * the decoder's {@link SseDecoder.StreamEnd} or error. Backpressure reaches the socket through
  * {@link #flowControl(Channel)}: autoRead off at the queue's high water, on at its low water.
  *
  * <pre>{@code
- * SseEventQueue queue = new SseEventQueue(1024, 256, SseQueueHandler.flowControl(ch), ch.eventLoop());
+ * SseEventHandoff queue = new SseEventHandoff(1024, 256, SseQueueHandler.flowControl(ch), ch.eventLoop());
  * ch.pipeline().addLast(new HttpClientCodec(), new SseDecompressor(), new SseDecoder(),
  *         new SseQueueHandler(queue));
+ * SseEventQueue events = queue; // what the consumer thread is given: take, poll, drain, close
  * }</pre>
  */
 public final class SseQueueHandler extends ChannelInboundHandlerAdapter {
-    private final SseEventQueue queue;
+    private final SseEventHandoff queue;
 
-    public SseQueueHandler(SseEventQueue queue) {
+    public SseQueueHandler(SseEventHandoff queue) {
         this.queue = queue;
     }
 
     /** Flow control for a queue fed from {@code channel}: its autoRead setting. */
-    public static SseEventQueue.FlowControl flowControl(Channel channel) {
-        return new SseEventQueue.FlowControl() {
+    public static SseEventHandoff.FlowControl flowControl(Channel channel) {
+        return new SseEventHandoff.FlowControl() {
             @Override
             public void pause() {
                 channel.config().setAutoRead(false);

@@ -201,9 +201,9 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             return attempts;
         }
 
-        /** How it ended, in a word: {@code ok}, {@code client_gone}, or the error event's {@code error.type}. */
-        public String end() {
-            return error != null ? errorType(error) : clientGone ? "client_gone" : "ok";
+        /** How it ended: {@link End#OK}, {@link End#CLIENT_GONE}, or the error event's {@code error.type}. */
+        public End end() {
+            return error != null ? End.of(errorType(error)) : clientGone ? End.CLIENT_GONE : End.OK;
         }
 
         @Override
@@ -243,8 +243,8 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
          * refusal), {@code upstream_error_event} (an error event before the first content), or
          * the failure's error type ({@code upstream_unreachable}, {@code upstream_timeout}, ...).
          */
-        public String end() {
-            return end;
+        public End end() {
+            return End.of(end);
         }
 
         /** From the attempt's start to its end. */
@@ -255,6 +255,59 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         @Override
         public String toString() {
             return upstream + " " + status + " " + end + " " + TimeUnit.NANOSECONDS.toMillis(nanos) + " ms";
+        }
+    }
+
+    /**
+     * How a relayed stream or one of its attempts ended, by its wire name: {@code ok},
+     * {@code client_gone}, or an error type ({@link SseException#errorType()}, {@code relay_failed},
+     * {@code upstream_error_event}). A class, not an enum: an {@link SseException} subclass brings
+     * its own error type. Equal when the wire names are; {@link #toString()} is the wire name, so a
+     * log line prints it as it always did.
+     */
+    public static final class End {
+        /** The upstream ended cleanly and the client got all of it. */
+        public static final End OK = new End("ok");
+        /** The downstream client went away before the upstream ended. */
+        public static final End CLIENT_GONE = new End("client_gone");
+
+        private final String wireName;
+
+        private End(String wireName) {
+            this.wireName = wireName;
+        }
+
+        static End of(String wireName) {
+            return switch (wireName) {
+                case "ok" -> OK;
+                case "client_gone" -> CLIENT_GONE;
+                default -> new End(wireName);
+            };
+        }
+
+        /** The name the access log and the error event's {@code error.type} use. */
+        public String wireName() {
+            return wireName;
+        }
+
+        /** Neither {@link #OK} nor {@link #CLIENT_GONE}: the upstream or the relay failed. */
+        public boolean isError() {
+            return this != OK && this != CLIENT_GONE;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof End other && wireName.equals(other.wireName);
+        }
+
+        @Override
+        public int hashCode() {
+            return wireName.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return wireName;
         }
     }
 
@@ -311,7 +364,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         if (consolidateFlushes && ctx.pipeline().get("sse-relay-flush") == null) {
             // The events of one upstream read arrive in one event-loop turn; flushing each costs a
             // syscall apiece, flushing once at the turn's end costs one. RelayLoadBenchmark sets
-            // the two side by side (figures in docs/gateway.md).
+            // the two side by side (figures in benchmarks/RESULTS.md).
             ctx.pipeline().addBefore("sse-relay-leg", "sse-relay-flush",
                     new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         }

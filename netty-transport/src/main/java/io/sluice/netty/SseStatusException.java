@@ -11,7 +11,10 @@ public final class SseStatusException extends SseResponseException {
         super("HTTP " + status, status, headers, body, bodyBytes);
     }
 
-    /** {@code upstream_status}: the server refused the request; whether a status is worth another try is the caller's policy ({@link SseRelayRetry}), not this type's. */
+    /**
+     * {@code upstream_status}: the server refused the request; whether a status is worth another
+     * try is the caller's policy ({@link SseRelayRetry}), not this type's.
+     */
     @Override
     public String errorType() {
         return "upstream_status";

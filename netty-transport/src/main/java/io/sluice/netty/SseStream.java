@@ -22,6 +22,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.core.SseEvent;
 import io.sluice.core.SseException;
 import io.sluice.core.handoff.OwnedSseEvent;
+import io.sluice.core.handoff.SseEventHandoff;
 import io.sluice.core.handoff.SseEventQueue;
 
 import java.util.concurrent.CompletableFuture;
@@ -39,7 +40,7 @@ public final class SseStream implements AutoCloseable {
     private final SseRequest request;
     private final EventLoop loop;
     private final SseListener listener;
-    private final SseEventQueue queue;
+    private final SseEventHandoff queue;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
 
     // Event loop only.
@@ -69,12 +70,13 @@ public final class SseStream implements AutoCloseable {
         this.request = request;
         this.loop = loop;
         this.listener = listener;
-        this.queue = listener != null ? null : new SseEventQueue(highWater, lowWater, new Flow(), loop);
+        this.queue = listener != null ? null : new SseEventHandoff(highWater, lowWater, new Flow(), loop);
     }
 
     /**
      * The events of a stream opened with {@link SseClient#openQueue(SseRequest)}, to be taken by
      * one consumer thread; its end or error comes after the last event. Null for a listener stream.
+     * The consumer's end only: the stream keeps the producer's.
      */
     public SseEventQueue queue() {
         return queue;
@@ -467,7 +469,7 @@ public final class SseStream implements AutoCloseable {
     }
 
     /** Backpressure from the queue to whichever connection is current. */
-    private final class Flow implements SseEventQueue.FlowControl {
+    private final class Flow implements SseEventHandoff.FlowControl {
         @Override
         public void pause() {
             queuePaused = true;

@@ -11,6 +11,7 @@ import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import io.sluice.core.SseEvent;
 import io.sluice.core.SseException;
+import io.sluice.core.SseHandler;
 import io.sluice.core.handoff.OwnedSseEvent;
 import io.sluice.core.handoff.SseEventQueue;
 import org.junit.jupiter.api.AfterAll;
@@ -22,6 +23,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.ByteArrayOutputStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +49,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -157,6 +161,90 @@ class SseClientTest {
             assertEquals(2, stream.eventsAtEnd());
             assertEquals(body.length(), stream.bytesAtEnd());
         }
+    }
+
+    /** What a parser's handler hears through {@link SseListener#of(SseHandler)}, as "type|data", "retry N", "end N" or "error TYPE". */
+    private static final class HandlerRecorder implements SseHandler {
+        final List<String> heard = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onEvent(SseEvent event) {
+            heard.add(event.type() + "|" + event.dataAsString());
+        }
+
+        @Override
+        public void onRetry(long millis) {
+            heard.add("retry " + millis);
+        }
+
+        @Override
+        public void onEnd(long incompleteTailBytes) {
+            heard.add("end " + incompleteTailBytes);
+        }
+
+        @Override
+        public void onError(SseException error) {
+            heard.add("error " + error.errorType());
+            throw error; // as SseHandler's default does: the stream is over, so it is dropped
+        }
+    }
+
+    @Test
+    void aParsersHandlerHearsTheStreamsEventsAndItsEndThroughSseListenerOf() throws Exception {
+        try (SseClient client = client().build();
+             LoopbackServer server = LoopbackServer.start(serverGroup,
+                     (ch, request) -> writeAndClose(ch, SSE_HEADERS_CLOSE + "retry: 7\ndata: a\n\nevent: b\ndata: c\n\n"))) {
+            HandlerRecorder handler = new HandlerRecorder();
+            client.open(SseRequest.get(server.uri("/")), SseListener.of(handler)).done().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            assertEquals(List.of("retry 7", "message|a", "b|c", "end 0"), handler.heard);
+        }
+    }
+
+    @Test
+    void aParsersHandlerHearsACutStreamAsItsTypedErrorAndItsRethrowIsDropped() throws Exception {
+        try (SseClient client = client().build();
+             LoopbackServer server = LoopbackServer.start(serverGroup,
+                     (ch, request) -> writeAndClose(ch, SSE_HEADERS_CLOSE + "data: a\n\ndata: cu"))) {
+            HandlerRecorder handler = new HandlerRecorder();
+            SseStream stream = client.open(SseRequest.get(server.uri("/")), SseListener.of(handler));
+            ExecutionException failed = assertThrows(ExecutionException.class,
+                    () -> stream.done().toCompletableFuture().get(30, TimeUnit.SECONDS));
+            SseClosedEarlyException error = assertInstanceOf(SseClosedEarlyException.class, failed.getCause());
+            assertEquals(0, error.getSuppressed().length, "the handler's rethrow of the stream's own error is not a second failure");
+            assertEquals(List.of("message|a", "error upstream_closed_early"), handler.heard);
+        }
+    }
+
+    /** This process's open file descriptors: each event loop of a group holds a selector's. */
+    private static long openFileDescriptors() {
+        return ((com.sun.management.UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getOpenFileDescriptorCount();
+    }
+
+    @Test
+    void aClientThatCannotBeBuiltLeavesNoEventLoopGroupBehind(@TempDir Path dir) {
+        long before = openFileDescriptors();
+        int builds = 40;
+        for (int i = 0; i < builds; i++) {
+            // Each fails after the builder's own checks: one opening the capture file, one sizing the pool.
+            assertThrows(UncheckedIOException.class,
+                    () -> client().capture(dir.resolve("missing").resolve("capture.pcap")).build());
+            assertThrows(ArithmeticException.class,
+                    () -> client().connectionPool(1, Duration.ofSeconds(Long.MAX_VALUE)).build());
+        }
+        long leaked = openFileDescriptors() - before;
+        // A group of one loop holds at least one descriptor (its selector), so 80 leaked groups hold 80 or more.
+        assertTrue(leaked < builds, leaked + " descriptors more after " + 2 * builds + " failed builds");
+    }
+
+    @Test
+    void builderArgumentsAreCheckedWhereTheyAreGiven() {
+        assertThrows(IllegalArgumentException.class, () -> SseClient.builder().idleTimeout(Duration.ofSeconds(-1)));
+        assertThrows(IllegalArgumentException.class, () -> SseClient.builder().connectTimeout(Duration.ofMillis(-1)));
+        assertThrows(IllegalArgumentException.class, () -> SseClient.builder().firstByteTimeout(Duration.ofMillis(-1)));
+        assertThrows(IllegalArgumentException.class, () -> SseClient.builder().threads(-1));
+        assertThrows(NullPointerException.class, () -> SseClient.builder().idleTimeout(null));
+        assertThrows(NullPointerException.class, () -> SseClient.builder().decoderSettings(null));
     }
 
     @Test

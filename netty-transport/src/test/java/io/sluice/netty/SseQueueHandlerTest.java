@@ -8,7 +8,7 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import io.sluice.core.handoff.OwnedSseEvent;
-import io.sluice.core.handoff.SseEventQueue;
+import io.sluice.core.handoff.SseEventHandoff;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -24,9 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The queue sink in a pipeline: autoRead follows the water marks, and the end follows the last event. */
 class SseQueueHandlerTest {
 
-    private static EmbeddedChannel pipeline(SseEventQueue[] queue, int high, int low) {
+    private static EmbeddedChannel pipeline(SseEventHandoff[] queue, int high, int low) {
         EmbeddedChannel ch = new EmbeddedChannel();
-        queue[0] = new SseEventQueue(high, low, SseQueueHandler.flowControl(ch), ch.eventLoop());
+        queue[0] = new SseEventHandoff(high, low, SseQueueHandler.flowControl(ch), ch.eventLoop());
         ch.pipeline().addLast(new HttpClientCodec(), new SseDecoder(), new SseQueueHandler(queue[0]));
         ch.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/"));
         ByteBuf written;
@@ -42,7 +42,7 @@ class SseQueueHandlerTest {
 
     @Test
     void autoReadGoesOffAtHighWaterAndBackOnAtLowWaterWithNothingLost() {
-        SseEventQueue[] queue = new SseEventQueue[1];
+        SseEventHandoff[] queue = new SseEventHandoff[1];
         EmbeddedChannel ch = pipeline(queue, 4, 1);
         StringBuilder body = new StringBuilder();
         for (int i = 0; i < 10; i++) {
@@ -69,7 +69,7 @@ class SseQueueHandlerTest {
 
     @Test
     void errorResponseFailsTheQueueAndClosesTheChannel() {
-        SseEventQueue[] queue = new SseEventQueue[1];
+        SseEventHandoff[] queue = new SseEventHandoff[1];
         EmbeddedChannel ch = pipeline(queue, 4, 1);
         ch.writeInbound(bytes("HTTP/1.1 429 Too Many Requests\r\ncontent-length: 2\r\n\r\n{}"));
         assertTrue(queue[0].isDone());
@@ -81,7 +81,7 @@ class SseQueueHandlerTest {
 
     @Test
     void closingTheQueueReleasesWhatTheConsumerNeverTook() {
-        SseEventQueue[] queue = new SseEventQueue[1];
+        SseEventHandoff[] queue = new SseEventHandoff[1];
         EmbeddedChannel ch = pipeline(queue, 64, 8);
         ch.writeInbound(bytes(LoopbackServer.SSE_HEADERS_CHUNKED + LoopbackServer.chunk("data: a\n\ndata: b\n\n")));
         assertEquals(2, queue[0].size());

@@ -132,10 +132,10 @@ class SseRelayFallbackTest {
             SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
             assertEquals(2, outcome.attempts().size(), outcome::toString);
             assertEquals(529, outcome.attempts().get(0).status());
-            assertEquals("upstream_status", outcome.attempts().get(0).end());
+            assertEquals("upstream_status", outcome.attempts().get(0).end().wireName());
             assertEquals(a.uri("/a"), outcome.attempts().get(0).upstream());
             assertEquals(200, outcome.attempts().get(1).status());
-            assertEquals("ok", outcome.attempts().get(1).end());
+            assertEquals("ok", outcome.attempts().get(1).end().wireName());
             assertEquals(b.uri("/b"), outcome.attempts().get(1).upstream());
             assertEquals(200, outcome.upstreamStatus());
             assertEquals(SseRelay.Answer.EVENT_STREAM, outcome.answer());
@@ -155,7 +155,7 @@ class SseRelayFallbackTest {
 
             assertOnlyBReachedTheClient(client);
             SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
-            assertEquals(List.of("upstream_unreachable", "ok"), outcome.attempts().stream().map(SseRelay.Attempt::end).toList());
+            assertEquals(List.of("upstream_unreachable", "ok"), outcome.attempts().stream().map(a -> a.end().wireName()).toList());
             assertEquals(0, outcome.attempts().get(0).status());
         }
     }
@@ -177,7 +177,7 @@ class SseRelayFallbackTest {
             assertOnlyBReachedTheClient(client);
             assertEquals(List.of(), client.retries, "A's retry field was held and dropped with its stream");
             SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
-            assertEquals(List.of("upstream_error_event", "ok"), outcome.attempts().stream().map(SseRelay.Attempt::end).toList());
+            assertEquals(List.of("upstream_error_event", "ok"), outcome.attempts().stream().map(a -> a.end().wireName()).toList());
             assertEquals(3, outcome.events());
             aConnection.get().closeFuture().await(10, TimeUnit.SECONDS);
             assertTrue(!aConnection.get().isActive(), "A's stream is cancelled: the provider stops generating");
@@ -201,7 +201,7 @@ class SseRelayFallbackTest {
             assertTrue(client.events.get(4).startsWith("error|{\"type\":\"error\",\"error\":{\"type\":\"upstream_closed_early\""),
                     client.events.get(4));
             SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
-            assertEquals("upstream_closed_early", outcome.end());
+            assertEquals("upstream_closed_early", outcome.end().wireName());
             assertEquals(1, outcome.attempts().size());
             assertEquals(0, bCalls.get(), "once a byte went downstream, never another upstream");
         }
@@ -266,7 +266,7 @@ class SseRelayFallbackTest {
             assertEquals("from-a", refused.headers().get("request-id"));
             SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
             assertEquals(List.of("upstream_status", "upstream_unreachable"),
-                    outcome.attempts().stream().map(SseRelay.Attempt::end).toList());
+                    outcome.attempts().stream().map(a -> a.end().wireName()).toList());
             assertEquals(529, outcome.upstreamStatus());
             assertEquals(SseRelay.Answer.UPSTREAM_RESPONSE, outcome.answer());
             assertEquals(OVERLOADED.length(), outcome.bytes());
@@ -353,7 +353,7 @@ class SseRelayFallbackTest {
             stream.cancel();
 
             SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
-            assertEquals("client_gone", outcome.end());
+            assertEquals("client_gone", outcome.end().wireName());
             assertEquals(SseRelay.Answer.NONE, outcome.answer());
             Thread.sleep(1200);
             assertEquals(1, calls.get(), "no attempt after the client left");

@@ -158,7 +158,7 @@ class SseRelayTest {
             assertEquals(429, outcome.upstreamStatus());
             assertEquals(body.length(), outcome.bytes());
             assertEquals(SseRelay.Answer.UPSTREAM_RESPONSE, outcome.answer());
-            assertEquals("ok", outcome.end(), "the relay passed the upstream's answer on whole");
+            assertEquals("ok", outcome.end().wireName(), "the relay passed the upstream's answer on whole");
         }
     }
 
@@ -200,7 +200,7 @@ class SseRelayTest {
             SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
             assertEquals(SseRelay.Answer.UPSTREAM_RESPONSE, outcome.answer());
             assertEquals(json.length(), outcome.bytes());
-            assertEquals("ok", outcome.end());
+            assertEquals("ok", outcome.end().wireName());
         }
     }
 
@@ -215,7 +215,7 @@ class SseRelayTest {
             assertTrue(error instanceof SseContentTypeException || error instanceof SseClosedEarlyException
                     || error instanceof SseMalformedResponseException, String.valueOf(error));
             SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
-            assertEquals("upstream_closed_early", outcome.end());
+            assertEquals("upstream_closed_early", outcome.end().wireName());
             assertEquals(SseRelay.Answer.UPSTREAM_RESPONSE, outcome.answer());
         }
     }
@@ -248,7 +248,7 @@ class SseRelayTest {
             SseStatusException refused = assertInstanceOf(SseStatusException.class, client.awaitEnd());
             assertEquals(504, refused.status().code());
             assertTrue(refused.bodyAsString().contains("\"type\":\"upstream_timeout\""), refused.bodyAsString());
-            assertEquals("upstream_timeout", outcomes.poll(10, TimeUnit.SECONDS).end());
+            assertEquals("upstream_timeout", outcomes.poll(10, TimeUnit.SECONDS).end().wireName());
         }
     }
 
@@ -263,7 +263,7 @@ class SseRelayTest {
         assertEquals(502, refused.status().code());
         assertEquals("{\"type\":\"error\",\"error\":{\"type\":\"relay_failed\","
                 + "\"message\":\"cannot open the upstream: no route for /relay\"}}", refused.bodyAsString());
-        assertEquals("relay_failed", outcomes.poll(10, TimeUnit.SECONDS).end());
+        assertEquals("relay_failed", outcomes.poll(10, TimeUnit.SECONDS).end().wireName());
     }
 
     @Test
@@ -496,7 +496,7 @@ class SseRelayTest {
             SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
             assertEquals(List.of("message|a"), tap.seen, "nothing after the throw, not even the end");
             assertEquals("tap failed at 1", outcome.tapFailure().getMessage());
-            assertEquals("ok", outcome.end());
+            assertEquals("ok", outcome.end().wireName());
         }
     }
 
@@ -540,7 +540,7 @@ class SseRelayTest {
             assertEquals("HTTP/1.0 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ncache-control: no-cache\r\n"
                     + "x-accel-buffering: no\r\nconnection: close\r\n\r\n"
                     + "id: 7\ndata: a\n\nevent: delta\ndata: b\n\n", response, "no transfer-encoding and no chunk framing");
-            assertEquals("ok", outcomes.poll(10, TimeUnit.SECONDS).end());
+            assertEquals("ok", outcomes.poll(10, TimeUnit.SECONDS).end().wireName());
             assertTrue(upstream.requests.peek().startsWith("GET /\n"), "the upstream request is the relay's own");
         }
     }

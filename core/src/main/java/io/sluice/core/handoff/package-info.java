@@ -4,8 +4,10 @@
  * thread.
  *
  * <h2>Threading</h2>
- * An {@link io.sluice.core.handoff.SseEventQueue} has exactly one producer thread (the event loop
+ * An {@link io.sluice.core.handoff.SseEventHandoff} has exactly one producer thread (the event loop
  * that runs the parser) and one consumer thread. Each method says which of the two may call it.
+ * The consumer is given only its end, an {@link io.sluice.core.handoff.SseEventQueue}: it takes,
+ * polls, drains and closes, and cannot offer, end or fail the stream it reads.
  *
  * <h2>Ownership</h2>
  * <ul>

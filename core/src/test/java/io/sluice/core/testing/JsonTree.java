@@ -39,7 +39,7 @@ public final class JsonTree {
      * {@code actual} (a tree read by {@link #of}) with every object under the key {@code open} cut
      * down to the keys of the object at the same place in {@code expected}; everything else is kept
      * whole. Comparing the result with {@code expected} compares a document with a file that
-     * predates keys added at that place (design.md: the final message's {@code usage} grows, and
+     * predates keys added at that place (docs/llm.md: the final message's {@code usage} grows, and
      * its checker compares the keys a file has).
      */
     public static Object trimmedTo(Object expected, Object actual, String open) {

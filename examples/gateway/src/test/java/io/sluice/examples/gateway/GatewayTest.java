@@ -69,7 +69,7 @@ class GatewayTest {
             stream.close();
             assertEquals(recordedEvents("anthropic-text"), relayed);
             String expected = Files.readString(ROOT.resolve("samples/anthropic-text.expected.json"));
-            // the usage keys the file has: it predates those issue 19 added (design.md)
+            // the usage keys the file has: it predates those issue 19 added (docs/llm.md)
             Set<String> usageKeys = usageKeys(expected);
             assertEquals(tokens(expected, usageKeys), tokens(message.get(10, TimeUnit.SECONDS).toJson(), usageKeys));
         }
