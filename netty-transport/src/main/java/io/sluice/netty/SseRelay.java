@@ -42,6 +42,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * A gateway's relay: every request it reads (after {@code HttpServerCodec} and, for request bodies,
@@ -91,6 +92,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
     private final SseHeaderPolicy headers;
     private final List<Function<FullHttpRequest, SseRequest>> fallbacks;
     private final SseRelayRetry retry;
+    private final Function<FullHttpRequest, SseRelayRewrite> rewrite;
 
     /**
      * What happened to one relayed stream, for an access log. A class, not a record, so that what
@@ -280,6 +282,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         this.headers = b.headers;
         this.fallbacks = List.copyOf(b.fallbacks);
         this.retry = b.retry;
+        this.rewrite = b.rewrite;
     }
 
     /**
@@ -441,6 +444,8 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private boolean pipelined;
         private SseHandler tap;
         private RuntimeException tapFailure;
+        /** The events the client does not get ({@link SseRelayRewrite#hiding}); null, the common case, for none. */
+        private Predicate<SseEvent> hidden;
 
         Leg(long startNanos, HttpRequest request, String relayName) {
             this.startNanos = startNanos;
@@ -461,6 +466,9 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             emitter = new SseEmitter(ctx, request, heartbeatNanos, this::answered);
             try {
                 FullHttpRequest full = request instanceof FullHttpRequest f ? f : withoutBody(request);
+                if (rewrite != null) {
+                    full = rewritten(full, rewrite.apply(full));
+                }
                 if (tapFactory != null) {
                     try {
                         tap = tapFactory.apply(full);
@@ -681,7 +689,9 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             if (firstEventNanos < 0) {
                 firstEventNanos = System.nanoTime() - startNanos;
             }
-            emitter.event(event);
+            if (hidden == null || !hides(event)) {
+                emitter.event(event);
+            }
             if (tapping()) {
                 try {
                     tap.onEvent(event); // after the write: the client never waits for the tap
@@ -689,6 +699,31 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
                     tapFailure = e;
                 }
             }
+        }
+
+        /** Whether the rewrite hides {@code event} from the client; a predicate that throws hides nothing. */
+        private boolean hides(SseEvent event) {
+            try {
+                return hidden.test(event);
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+
+        /** The request as its rewrite would have it, and the events it hides kept for {@link #write}. */
+        private FullHttpRequest rewritten(FullHttpRequest full, SseRelayRewrite change) {
+            if (change == null) {
+                return full;
+            }
+            hidden = change.hidden();
+            byte[] body = change.newBody();
+            if (body == null) {
+                return full;
+            }
+            // An unpooled wrap: nothing to release, and the caller's finally still releases the original.
+            FullHttpRequest replaced = full.replace(Unpooled.wrappedBuffer(body));
+            HttpUtil.setContentLength(replaced, body.length);
+            return replaced;
         }
 
         private void retryField(long millis) {
@@ -1038,6 +1073,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private SseHeaderPolicy headers = SseHeaderPolicy.DEFAULT;
         private final List<Function<FullHttpRequest, SseRequest>> fallbacks = new ArrayList<>();
         private SseRelayRetry retry = SseRelayRetry.DEFAULT;
+        private Function<FullHttpRequest, SseRelayRewrite> rewrite;
 
         private Builder(SseClient client, Function<FullHttpRequest, SseRequest> upstream) {
             this.client = Objects.requireNonNull(client, "client");
@@ -1103,6 +1139,19 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         /** When to try again before the first token, and what to hold meanwhile (default {@link SseRelayRetry#DEFAULT}). */
         public Builder retry(SseRelayRetry policy) {
             this.retry = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Rewrites requests before they go upstream, and hides events of their streams from the
+         * client ({@link SseRelayRewrite}); sluice-llm's {@code IncludeUsage} is one. Called on the
+         * event loop once per request, with its aggregated body, before the {@link #tap tap} and
+         * the upstream mappings, which see the rewritten request; must not block. Null, its answer
+         * for most requests, relays the request and its stream untouched. An exception it throws
+         * is answered as one from the upstream mapping.
+         */
+        public Builder rewrite(Function<FullHttpRequest, SseRelayRewrite> rewrite) {
+            this.rewrite = rewrite;
             return this;
         }
 
