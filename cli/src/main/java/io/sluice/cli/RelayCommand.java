@@ -120,6 +120,12 @@ final class RelayCommand implements Callable<Integer> {
             description = "The largest request body relayed; larger is answered 413 (default: ${DEFAULT-VALUE}).")
     private int maxBody;
 
+    @Option(names = "--include-usage",
+            description = "Ask OpenAI Chat streams for their usage: a streaming POST to .../chat/completions that does not set "
+                    + "stream_options.include_usage true goes upstream with it set, and the usage chunk it adds is kept from "
+                    + "the client (the access log still counts it).")
+    private boolean includeUsage;
+
     @Option(names = {"-k", "--insecure"}, description = "Accept any TLS certificate from the upstream (self-signed test servers).")
     private boolean insecure;
 
@@ -163,7 +169,7 @@ final class RelayCommand implements Callable<Integer> {
         try {
             server = RelayServer.start(new RelayServer.Options(host, port, requests, retry, protocols, path, files,
                     GetCommand.seconds(heartbeat), GetCommand.seconds(idleTimeout),
-                    GetCommand.seconds(firstByteTimeout), insecure, maxBody, message, dropClientCredentials),
+                    GetCommand.seconds(firstByteTimeout), insecure, maxBody, message, dropClientCredentials, includeUsage),
                     door.guard(), warning -> err.println("sluice relay: " + warning),
                     outcome -> log.println(accessLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), outcome)), authenticator,
                     proxy.proxy());

@@ -8,6 +8,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.sluice.llm.IncludeUsage;
 import io.sluice.llm.MessageCollector;
 import io.sluice.netty.SseRequestAuthenticator;
 import io.sluice.netty.SseClient;
@@ -15,6 +16,7 @@ import io.sluice.netty.SseHeaderPolicy;
 import io.sluice.netty.SseProxy;
 import io.sluice.netty.SseRelay;
 import io.sluice.netty.SseRelayRetry;
+import io.sluice.netty.SseRelayRewrite;
 import io.sluice.netty.SseRequest;
 import io.sluice.netty.SseRequestGuard;
 import io.sluice.netty.SseServerProtocols;
@@ -53,15 +55,31 @@ final class RelayServer extends CommandServer {
      *     can say the final message's provider, stop reason and token counts
      * @param dropClientCredentials the clients' {@code authorization}, {@code x-api-key} and
      *     {@code x-goog-api-key} stay here: the relay supplies the upstream's own
+     * @param includeUsage streaming OpenAI Chat requests ask for usage, and the usage chunk a
+     *     client did not ask for is kept from it ({@link IncludeUsage})
      */
     record Options(String host, int port, List<SseRequest> upstreams, SseRelayRetry retry, ProtocolOptions.Protocols protocols,
                    String path, Path files, Duration heartbeat, Duration idleTimeout, Duration firstByteTimeout,
-                   boolean insecure, int maxBody, boolean collectMessages, boolean dropClientCredentials) {
+                   boolean insecure, int maxBody, boolean collectMessages, boolean dropClientCredentials, boolean includeUsage) {
         Options {
             upstreams = List.copyOf(upstreams);
             if (upstreams.isEmpty()) {
                 throw new IllegalArgumentException("no upstream");
             }
+        }
+
+        /** Without {@code includeUsage}. */
+        Options(String host, int port, List<SseRequest> upstreams, SseRelayRetry retry, ProtocolOptions.Protocols protocols,
+                String path, Path files, Duration heartbeat, Duration idleTimeout, Duration firstByteTimeout,
+                boolean insecure, int maxBody, boolean collectMessages, boolean dropClientCredentials) {
+            this(host, port, upstreams, retry, protocols, path, files, heartbeat, idleTimeout, firstByteTimeout, insecure, maxBody,
+                    collectMessages, dropClientCredentials, false);
+        }
+
+        /** These options, with {@code includeUsage} as given. */
+        Options withIncludeUsage(boolean include) {
+            return new Options(host, port, upstreams, retry, protocols, path, files, heartbeat, idleTimeout, firstByteTimeout,
+                    insecure, maxBody, collectMessages, dropClientCredentials, include);
         }
 
         /** One upstream, with the default retries: what most relays and tests want. */
@@ -126,6 +144,9 @@ final class RelayServer extends CommandServer {
             for (SseRequest fallback : options.upstreams().subList(1, options.upstreams().size())) {
                 relay.fallback(request -> upstreamFor(fallback, request));
             }
+            if (options.includeUsage()) {
+                relay.rewrite(RelayServer::includeUsage);
+            }
             if (options.collectMessages()) {
                 // JSON-decodes every event on the event loop, after it is written downstream: a
                 // cost the access log's stop reason and token counts are worth in a command for
@@ -172,6 +193,16 @@ final class RelayServer extends CommandServer {
         byte[] body = new byte[request.content().readableBytes()];
         request.content().getBytes(request.content().readerIndex(), body);
         return configured.withUri(under(configured.uri(), request.uri())).withMethod(request.method().name()).withBody(body);
+    }
+
+    /**
+     * {@code --include-usage}: a streaming OpenAI Chat request that did not ask for usage goes
+     * upstream asking, and its stream's usage chunk is kept from the client (the tap still reads
+     * it); any other request, and its stream, pass untouched.
+     */
+    static SseRelayRewrite includeUsage(FullHttpRequest request) {
+        byte[] body = IncludeUsage.rewrite(request.uri(), request.content());
+        return body == null ? null : SseRelayRewrite.body(body).hiding(IncludeUsage::isUsageChunk);
     }
 
     /**
