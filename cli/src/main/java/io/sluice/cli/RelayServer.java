@@ -140,7 +140,10 @@ final class RelayServer extends CommandServer {
                     .retry(options.retry())
                     .headerPolicy(SseHeaderPolicy.DEFAULT.dropping(dropped))
                     .heartbeat(options.heartbeat())
-                    .onDone(accessLog);
+                    .onDone(options.collectMessages() ? outcome -> {
+                        attributeRefusal(outcome);
+                        accessLog.accept(outcome);
+                    } : accessLog);
             for (SseRequest fallback : options.upstreams().subList(1, options.upstreams().size())) {
                 relay.fallback(request -> upstreamFor(fallback, request));
             }
@@ -193,6 +196,21 @@ final class RelayServer extends CommandServer {
         byte[] body = new byte[request.content().readableBytes()];
         request.content().getBytes(request.content().readerIndex(), body);
         return configured.withUri(under(configured.uri(), request.uri())).withMethod(request.method().name()).withBody(body);
+    }
+
+    /**
+     * A refusal passed on to the client sent no event, so the stream's {@link MessageCollector}
+     * knows nothing of it: it is told the refusal's status, headers and body start, so the access
+     * log names the provider that refused and its error type, as for a streamed error.
+     */
+    static void attributeRefusal(SseRelay.Outcome outcome) {
+        byte[] body = outcome.refusalBody();
+        if (body != null && outcome.tap() instanceof MessageCollector collector && collector.provider() == null) {
+            String uri = outcome.uri();
+            int query = uri.indexOf('?');
+            collector.httpError(outcome.upstreamStatus(), query < 0 ? uri : uri.substring(0, query), outcome.refusalHeaders(),
+                    body, 0, body.length);
+        }
     }
 
     /**

@@ -36,6 +36,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ScheduledFuture;
@@ -83,6 +84,8 @@ import java.util.function.Predicate;
 public final class SseRelay extends ChannelInboundHandlerAdapter {
     /** The most of a refusal's body kept while another attempt is made: the providers' error bodies are a few hundred bytes. */
     private static final int MAX_KEPT_BODY = 64 * 1024;
+    /** The most of a passed-on refusal's body its {@link Outcome} keeps: enough for a provider's error JSON. */
+    private static final int MAX_OUTCOME_BODY = 8 * 1024;
     private final SseClient client;
     private final Function<FullHttpRequest, SseRequest> upstream;
     private final long heartbeatNanos;
@@ -113,10 +116,13 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private final RuntimeException tapFailure;
         private final Answer answer;
         private final List<Attempt> attempts;
+        private final HttpHeaders refusalHeaders;
+        private final byte[] refusalBody;
 
         Outcome(SocketAddress client, String method, String uri, int upstreamStatus, long events, long bytes,
                 long firstEventNanos, long totalNanos, SseException error, boolean clientGone,
-                SseHandler tap, RuntimeException tapFailure, Answer answer, List<Attempt> attempts) {
+                SseHandler tap, RuntimeException tapFailure, Answer answer, List<Attempt> attempts,
+                HttpHeaders refusalHeaders, byte[] refusalBody) {
             this.client = client;
             this.method = method;
             this.uri = uri;
@@ -131,6 +137,27 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             this.tapFailure = tapFailure;
             this.answer = answer;
             this.attempts = List.copyOf(attempts);
+            this.refusalHeaders = refusalHeaders;
+            this.refusalBody = refusalBody;
+        }
+
+        /**
+         * The headers of the upstream's refusal (status 400 and up) the client got as its
+         * {@link Answer#UPSTREAM_RESPONSE}, as the client got them; null for any other answer. With
+         * {@link #refusalBody()}, what tells who refused and why (sluice-llm's
+         * {@code MessageCollector.httpError}), since no event did.
+         */
+        public HttpHeaders refusalHeaders() {
+            return refusalHeaders;
+        }
+
+        /**
+         * The start of that refusal's body as the client got it (still encoded if the upstream
+         * encoded it), at most {@value #MAX_OUTCOME_BODY} bytes: a provider's error JSON whole;
+         * null for any other answer.
+         */
+        public byte[] refusalBody() {
+            return refusalBody == null ? null : refusalBody.clone();
         }
 
         /** The downstream client's address. */
@@ -446,6 +473,10 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private RuntimeException tapFailure;
         /** The events the client does not get ({@link SseRelayRewrite#hiding}); null, the common case, for none. */
         private Predicate<SseEvent> hidden;
+        /** A refusal passed on to the client, its head and body start kept for the {@link Outcome}; null for other answers. */
+        private HttpHeaders refusalHeaders;
+        private byte[] refusalBody;
+        private int refusalBodyLength;
 
         Leg(long startNanos, HttpRequest request, String relayName) {
             this.startNanos = startNanos;
@@ -638,7 +669,25 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             if (!emitter.keepAlive()) {
                 head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
+            if (status.code() >= 400) {
+                refusalHeaders = head.headers();
+                refusalBody = new byte[MAX_OUTCOME_BODY];
+            }
             ctx.writeAndFlush(head);
+        }
+
+        /** Keeps the start of a passed-on refusal's body for the {@link Outcome}, up to {@link #MAX_OUTCOME_BODY}. */
+        private void keepRefusal(ByteBuf content) {
+            int n = Math.min(content.readableBytes(), refusalBody.length - refusalBodyLength);
+            content.getBytes(content.readerIndex(), refusalBody, refusalBodyLength, n);
+            refusalBodyLength += n;
+        }
+
+        /** A refusal answered whole: its head and the start of its body, for the {@link Outcome}. */
+        private void keepRefusal(FullHttpResponse response) {
+            refusalHeaders = response.headers();
+            refusalBody = new byte[Math.min(MAX_OUTCOME_BODY, response.content().readableBytes())];
+            keepRefusal(response.content());
         }
 
         private void body(Try t, ByteBuf content) {
@@ -656,6 +705,9 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
                 firstEventNanos = System.nanoTime() - startNanos;
             }
             answeredBytes += content.readableBytes();
+            if (refusalBody != null) {
+                keepRefusal(content);
+            }
             // The upstream's own bytes, not a copy: the duplicate keeps the read's buffer until the
             // write completes, which backpressure bounds to the high water mark and one read.
             ctx.writeAndFlush(new DefaultHttpContent(content.retainedDuplicate()));
@@ -906,6 +958,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             refusal.body = null; // the response's now
             response.headers().set(refusal.headers);
             upstreamStatus = refusal.status.code();
+            keepRefusal(response);
             answer(response, Answer.UPSTREAM_RESPONSE);
             finish(null, null); // the provider's own answer, passed on whole
         }
@@ -921,6 +974,9 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             if (error instanceof SseResponseException refused && !refused.bodyTruncated()) {
                 FullHttpResponse response = new DefaultFullHttpResponse(version, refused.status(), Unpooled.wrappedBuffer(refused.body()));
                 response.headers().set(headers.toClient(refused.headers()));
+                if (refused.status().code() >= 400) {
+                    keepRefusal(response);
+                }
                 answer(response, Answer.UPSTREAM_RESPONSE);
             } else {
                 FullHttpResponse response = new DefaultFullHttpResponse(version, error instanceof SseTimeoutException
@@ -971,7 +1027,8 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             }
             if (onDone != null) {
                 onDone.accept(new Outcome(peer, method, uri, upstreamStatus, emitter.events(), emitter.bytes() + answeredBytes,
-                        firstEventNanos, System.nanoTime() - startNanos, error, gone != null, tap, tapFailure, answer, attempts));
+                        firstEventNanos, System.nanoTime() - startNanos, error, gone != null, tap, tapFailure, answer, attempts,
+                        refusalHeaders, refusalBody == null ? null : Arrays.copyOf(refusalBody, refusalBodyLength)));
             }
         }
 
