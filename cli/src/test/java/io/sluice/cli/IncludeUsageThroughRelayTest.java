@@ -258,6 +258,23 @@ class IncludeUsageThroughRelayTest {
         }
     }
 
+    @Test
+    void theDocsExampleIsTheCodeTheRelayRuns() throws IOException {
+        String doc = Files.readString(Path.of("../docs/llm.md"), StandardCharsets.UTF_8);
+        int marker = doc.indexOf("<!-- include-usage example -->");
+        assertTrue(marker >= 0, "docs/llm.md has the marker");
+        int start = doc.indexOf("```java\n", marker) + "```java\n".length();
+        String shown = normalized(doc.substring(start, doc.indexOf("```", start)));
+        String source = normalized(Files.readString(Path.of("src/main/java/io/sluice/cli/RelayServer.java"), StandardCharsets.UTF_8));
+        assertTrue(source.contains(shown), "RelayServer.includeUsage is not what docs/llm.md shows:\n" + shown);
+    }
+
+    private static String normalized(String code) {
+        StringBuilder out = new StringBuilder();
+        code.lines().map(String::strip).filter(l -> !l.isEmpty()).forEach(l -> out.append(l).append('\n'));
+        return out.toString();
+    }
+
     private static String read(Path file) {
         try {
             return Files.readString(file);
