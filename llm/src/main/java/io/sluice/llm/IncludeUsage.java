@@ -32,7 +32,7 @@ import java.io.IOException;
  *       OpenAI's, Azure's deployments' and the OpenAI-compatible servers'. The body alone cannot
  *       tell: Anthropic's Messages requests also say {@code "stream": true} and {@code messages},
  *       and Anthropic refuses fields it does not know;</li>
- *   <li>its body is exactly one JSON object (not compressed, no trailing data) with a top-level
+ *   <li>its body is exactly one JSON object in UTF-8 (not compressed, no BOM, no trailing data) with a top-level
  *       {@code "stream": true};</li>
  *   <li>{@code stream_options} is absent or {@code null}, or an object whose {@code include_usage}
  *       is absent, {@code null} or {@code false}. A client that said {@code false} gets what it
@@ -111,6 +111,9 @@ public final class IncludeUsage {
     }
 
     private static byte[] rewrite(byte[] data, int offset, int length) {
+        if (!startsAnObject(data, offset, length)) {
+            return null;
+        }
         Plan plan = plan(data, offset, length);
         if (plan == Plan.UNTOUCHED) {
             return null;
@@ -141,6 +144,21 @@ public final class IncludeUsage {
             return null; // plan() read it whole, so this is the generator's refusal: pass it as it came
         }
         return out.toByteArray();
+    }
+
+    /**
+     * Whether the body's first byte past JSON whitespace is {@code {}: UTF-8 JSON, as OpenAI takes
+     * it. jackson-core would also read UTF-16 and UTF-32 (and skip a BOM), and the copy, written
+     * in UTF-8, would then disagree with the request's content type: such a body passes untouched.
+     */
+    private static boolean startsAnObject(byte[] data, int offset, int length) {
+        for (int i = offset; i < offset + length; i++) {
+            byte b = data[i];
+            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+                return b == '{';
+            }
+        }
+        return false;
     }
 
     /** Reads the body once, whole, and says what it needs; anything unreadable or out of the rule is UNTOUCHED. */

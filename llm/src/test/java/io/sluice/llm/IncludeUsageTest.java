@@ -92,6 +92,16 @@ class IncludeUsageTest {
         assertNull(IncludeUsage.rewrite(CHAT, Unpooled.wrappedBuffer(gzip)));
     }
 
+    @Test
+    void aBodyInAnotherEncodingThanUtf8PassesUntouched() {
+        // jackson-core would read these; the copy, in UTF-8, would then belie the content type.
+        byte[] utf16 = "{\"stream\":true}".getBytes(StandardCharsets.UTF_16BE);
+        assertNull(IncludeUsage.rewrite(CHAT, Unpooled.wrappedBuffer(utf16)));
+        byte[] bom = "\ufeff{\"stream\":true}".getBytes(StandardCharsets.UTF_8);
+        assertNull(IncludeUsage.rewrite(CHAT, Unpooled.wrappedBuffer(bom)));
+        assertEquals("{\"stream\":true,\"stream_options\":{\"include_usage\":true}}", rewrite(CHAT, " \r\n\t{\"stream\":true}"));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"/v1/chat/completions", "/v1/chat/completions?x=1", "/openai/deployments/d1/chat/completions?api-version=2024-10-21",
             "/api/v1/chat/completions", "/chat/completions"})

@@ -153,7 +153,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
 
         /**
          * The start of that refusal's body as the client got it (still encoded if the upstream
-         * encoded it), at most {@value #MAX_OUTCOME_BODY} bytes: a provider's error JSON whole;
+         * encoded it), at most 8 KiB: a provider's error JSON whole;
          * null for any other answer.
          */
         public byte[] refusalBody() {
