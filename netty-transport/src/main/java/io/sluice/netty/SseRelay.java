@@ -669,7 +669,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             if (!emitter.keepAlive()) {
                 head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
-            if (status.code() >= 400) {
+            if (status.code() >= 400 && onDone != null) { // only an outcome reads it
                 refusalHeaders = head.headers();
                 refusalBody = new byte[MAX_OUTCOME_BODY];
             }
@@ -685,6 +685,9 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
 
         /** A refusal answered whole: its head and the start of its body, for the {@link Outcome}. */
         private void keepRefusal(FullHttpResponse response) {
+            if (onDone == null) {
+                return;
+            }
             refusalHeaders = response.headers();
             refusalBody = new byte[Math.min(MAX_OUTCOME_BODY, response.content().readableBytes())];
             keepRefusal(response.content());
