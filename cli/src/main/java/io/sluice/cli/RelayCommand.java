@@ -120,6 +120,12 @@ final class RelayCommand implements Callable<Integer> {
             description = "The largest request body relayed; larger is answered 413 (default: ${DEFAULT-VALUE}).")
     private int maxBody;
 
+    @Option(names = "--include-usage",
+            description = "Ask OpenAI Chat streams for their usage: a streaming POST to .../chat/completions that does not set "
+                    + "stream_options.include_usage true goes upstream with it set, and the usage chunk it adds is kept from "
+                    + "the client (the access log still counts it).")
+    private boolean includeUsage;
+
     @Option(names = {"-k", "--insecure"}, description = "Accept any TLS certificate from the upstream (self-signed test servers).")
     private boolean insecure;
 
@@ -163,7 +169,7 @@ final class RelayCommand implements Callable<Integer> {
         try {
             server = RelayServer.start(new RelayServer.Options(host, port, requests, retry, protocols, path, files,
                     GetCommand.seconds(heartbeat), GetCommand.seconds(idleTimeout),
-                    GetCommand.seconds(firstByteTimeout), insecure, maxBody, message, dropClientCredentials),
+                    GetCommand.seconds(firstByteTimeout), insecure, maxBody, message, dropClientCredentials, includeUsage),
                     door.guard(), warning -> err.println("sluice relay: " + warning),
                     outcome -> log.println(accessLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), outcome)), authenticator,
                     proxy.proxy());
@@ -203,7 +209,9 @@ final class RelayCommand implements Callable<Integer> {
      * greps and splits without a parser. An LLM
      * stream adds its final message's {@code provider}, {@code stop} reason and every usage count
      * under its key in the final message, in that order ({@code -} where the stream did not say;
-     * {@code server_tool_use} as {@code name:count} pairs joined by commas).
+     * {@code server_tool_use} as {@code name:count} pairs joined by commas), then its {@code error}
+     * type ({@code -} for none): a provider's error event, or a refusal passed on to the client,
+     * which names its provider from its body and headers.
      */
     static String accessLogLine(Instant at, SseRelay.Outcome o) {
         String line = String.format(Locale.ROOT, "%s %s %s %s upstream=%d events=%d bytes=%d first_event_ms=%s total_ms=%.1f end=%s answer=%s attempts=%d",
@@ -227,7 +235,8 @@ final class RelayCommand implements Callable<Integer> {
                 + " cache_creation_5m_input_tokens=" + orDash(u.cacheCreation5mInputTokens())
                 + " cache_creation_1h_input_tokens=" + orDash(u.cacheCreation1hInputTokens())
                 + " tool_use_prompt_tokens=" + orDash(u.toolUsePromptTokens())
-                + " server_tool_use=" + serverToolUse(u.serverToolUse());
+                + " server_tool_use=" + serverToolUse(u.serverToolUse())
+                + " error=" + (m.error() == null ? "-" : orDash(m.error().type()));
     }
 
     /** {@code web_search_requests:1,web_fetch_requests:0}; {@code -} when none was reported. */

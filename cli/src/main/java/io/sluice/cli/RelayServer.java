@@ -5,6 +5,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.sluice.llm.IncludeUsage;
 import io.sluice.llm.MessageCollector;
 import io.sluice.netty.SseRequestAuthenticator;
 import io.sluice.netty.SseClient;
@@ -12,6 +13,7 @@ import io.sluice.netty.SseHeaderPolicy;
 import io.sluice.netty.SseProxy;
 import io.sluice.netty.SseRelay;
 import io.sluice.netty.SseRelayRetry;
+import io.sluice.netty.SseRelayRewrite;
 import io.sluice.netty.SseRequest;
 import io.sluice.netty.SseRequestGuard;
 import io.sluice.netty.SseServerProtocols;
@@ -50,15 +52,31 @@ final class RelayServer extends CommandServer {
      *     can say the final message's provider, stop reason and token counts
      * @param dropClientCredentials the clients' {@code authorization}, {@code x-api-key} and
      *     {@code x-goog-api-key} stay here: the relay supplies the upstream's own
+     * @param includeUsage streaming OpenAI Chat requests ask for usage, and the usage chunk a
+     *     client did not ask for is kept from it ({@link IncludeUsage})
      */
     record Options(String host, int port, List<SseRequest> upstreams, SseRelayRetry retry, ProtocolOptions.Protocols protocols,
                    String path, Path files, Duration heartbeat, Duration idleTimeout, Duration firstByteTimeout,
-                   boolean insecure, int maxBody, boolean collectMessages, boolean dropClientCredentials) {
+                   boolean insecure, int maxBody, boolean collectMessages, boolean dropClientCredentials, boolean includeUsage) {
         Options {
             upstreams = List.copyOf(upstreams);
             if (upstreams.isEmpty()) {
                 throw new IllegalArgumentException("no upstream");
             }
+        }
+
+        /** Without {@code includeUsage}. */
+        Options(String host, int port, List<SseRequest> upstreams, SseRelayRetry retry, ProtocolOptions.Protocols protocols,
+                String path, Path files, Duration heartbeat, Duration idleTimeout, Duration firstByteTimeout,
+                boolean insecure, int maxBody, boolean collectMessages, boolean dropClientCredentials) {
+            this(host, port, upstreams, retry, protocols, path, files, heartbeat, idleTimeout, firstByteTimeout, insecure, maxBody,
+                    collectMessages, dropClientCredentials, false);
+        }
+
+        /** These options, with {@code includeUsage} as given. */
+        Options withIncludeUsage(boolean include) {
+            return new Options(host, port, upstreams, retry, protocols, path, files, heartbeat, idleTimeout, firstByteTimeout,
+                    insecure, maxBody, collectMessages, dropClientCredentials, include);
         }
 
         /** One upstream, with the default retries: what most relays and tests want. */
@@ -119,9 +137,15 @@ final class RelayServer extends CommandServer {
                     .retry(options.retry())
                     .headerPolicy(SseHeaderPolicy.DEFAULT.dropping(dropped))
                     .heartbeat(options.heartbeat())
-                    .onDone(accessLog);
+                    .onDone(options.collectMessages() ? outcome -> {
+                        attributeRefusal(outcome);
+                        accessLog.accept(outcome);
+                    } : accessLog);
             for (SseRequest fallback : options.upstreams().subList(1, options.upstreams().size())) {
                 relay.fallback(request -> upstreamFor(fallback, request));
+            }
+            if (options.includeUsage()) {
+                relay.rewrite(RelayServer::includeUsage);
             }
             if (options.collectMessages()) {
                 // JSON-decodes every event on the event loop, after it is written downstream: a
@@ -169,6 +193,31 @@ final class RelayServer extends CommandServer {
         byte[] body = new byte[request.content().readableBytes()];
         request.content().getBytes(request.content().readerIndex(), body);
         return configured.withUri(under(configured.uri(), request.uri())).withMethod(request.method().name()).withBody(body);
+    }
+
+    /**
+     * A refusal passed on to the client sent no event, so the stream's {@link MessageCollector}
+     * knows nothing of it: it is told the refusal's status, headers and body start, so the access
+     * log names the provider that refused and its error type, as for a streamed error.
+     */
+    static void attributeRefusal(SseRelay.Outcome outcome) {
+        byte[] body = outcome.refusalBody();
+        if (body != null && outcome.tap() instanceof MessageCollector collector && collector.provider() == null) {
+            String uri = outcome.uri();
+            int query = uri.indexOf('?');
+            collector.httpError(outcome.upstreamStatus(), query < 0 ? uri : uri.substring(0, query), outcome.refusalHeaders(),
+                    body, 0, body.length);
+        }
+    }
+
+    /**
+     * {@code --include-usage}: a streaming OpenAI Chat request that did not ask for usage goes
+     * upstream asking, and its stream's usage chunk is kept from the client (the tap still reads
+     * it); any other request, and its stream, pass untouched.
+     */
+    static SseRelayRewrite includeUsage(FullHttpRequest request) {
+        byte[] body = IncludeUsage.rewrite(request.uri(), request.content());
+        return body == null ? null : SseRelayRewrite.body(body).hiding(IncludeUsage::isUsageChunk);
     }
 
     /**

@@ -299,7 +299,7 @@ class RelayTest {
                         + " answer=event_stream attempts=2 provider=openai-chat stop=tool_calls input_tokens=131 output_tokens=58"
                         + " cache_read_input_tokens=0 cache_creation_input_tokens=- reasoning_tokens=0"
                         + " cache_creation_5m_input_tokens=- cache_creation_1h_input_tokens=- tool_use_prompt_tokens=-"
-                        + " server_tool_use=-");
+                        + " server_tool_use=- error=-");
                 while (Files.readAllLines(out).isEmpty()) {
                     assertTrue(System.nanoTime() < deadline, "no access log line");
                     Thread.sleep(20);
@@ -353,7 +353,7 @@ class RelayTest {
         assertEquals(" provider=anthropic stop=end_turn "
                 + "input_tokens=6431 output_tokens=287 cache_read_input_tokens=14208 cache_creation_input_tokens=2590 "
                 + "reasoning_tokens=- cache_creation_5m_input_tokens=1518 cache_creation_1h_input_tokens=1072 "
-                + "tool_use_prompt_tokens=- server_tool_use=web_search_requests:1",
+                + "tool_use_prompt_tokens=- server_tool_use=web_search_requests:1 error=-",
                 RelayCommand.messageFields(tap.message()));
     }
 

@@ -36,12 +36,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * A gateway's relay: every request it reads (after {@code HttpServerCodec} and, for request bodies,
@@ -82,6 +84,8 @@ import java.util.function.Function;
 public final class SseRelay extends ChannelInboundHandlerAdapter {
     /** The most of a refusal's body kept while another attempt is made: the providers' error bodies are a few hundred bytes. */
     private static final int MAX_KEPT_BODY = 64 * 1024;
+    /** The most of a passed-on refusal's body its {@link Outcome} keeps: enough for a provider's error JSON. */
+    private static final int MAX_OUTCOME_BODY = 8 * 1024;
     private final SseClient client;
     private final Function<FullHttpRequest, SseRequest> upstream;
     private final long heartbeatNanos;
@@ -91,6 +95,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
     private final SseHeaderPolicy headers;
     private final List<Function<FullHttpRequest, SseRequest>> fallbacks;
     private final SseRelayRetry retry;
+    private final Function<FullHttpRequest, SseRelayRewrite> rewrite;
 
     /**
      * What happened to one relayed stream, for an access log. A class, not a record, so that what
@@ -111,10 +116,13 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private final RuntimeException tapFailure;
         private final Answer answer;
         private final List<Attempt> attempts;
+        private final HttpHeaders refusalHeaders;
+        private final byte[] refusalBody;
 
         Outcome(SocketAddress client, String method, String uri, int upstreamStatus, long events, long bytes,
                 long firstEventNanos, long totalNanos, SseException error, boolean clientGone,
-                SseHandler tap, RuntimeException tapFailure, Answer answer, List<Attempt> attempts) {
+                SseHandler tap, RuntimeException tapFailure, Answer answer, List<Attempt> attempts,
+                HttpHeaders refusalHeaders, byte[] refusalBody) {
             this.client = client;
             this.method = method;
             this.uri = uri;
@@ -129,6 +137,27 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             this.tapFailure = tapFailure;
             this.answer = answer;
             this.attempts = List.copyOf(attempts);
+            this.refusalHeaders = refusalHeaders;
+            this.refusalBody = refusalBody;
+        }
+
+        /**
+         * The headers of the upstream's refusal (status 400 and up) the client got as its
+         * {@link Answer#UPSTREAM_RESPONSE}, as the client got them; null for any other answer. With
+         * {@link #refusalBody()}, what tells who refused and why (sluice-llm's
+         * {@code MessageCollector.httpError}), since no event did.
+         */
+        public HttpHeaders refusalHeaders() {
+            return refusalHeaders;
+        }
+
+        /**
+         * The start of that refusal's body as the client got it (still encoded if the upstream
+         * encoded it), at most 8 KiB: a provider's error JSON whole;
+         * null for any other answer.
+         */
+        public byte[] refusalBody() {
+            return refusalBody == null ? null : refusalBody.clone();
         }
 
         /** The downstream client's address. */
@@ -333,6 +362,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         this.headers = b.headers;
         this.fallbacks = List.copyOf(b.fallbacks);
         this.retry = b.retry;
+        this.rewrite = b.rewrite;
     }
 
     /**
@@ -494,6 +524,12 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private boolean pipelined;
         private SseHandler tap;
         private RuntimeException tapFailure;
+        /** The events the client does not get ({@link SseRelayRewrite#hiding}); null, the common case, for none. */
+        private Predicate<SseEvent> hidden;
+        /** A refusal passed on to the client, its head and body start kept for the {@link Outcome}; null for other answers. */
+        private HttpHeaders refusalHeaders;
+        private byte[] refusalBody;
+        private int refusalBodyLength;
 
         Leg(long startNanos, HttpRequest request, String relayName) {
             this.startNanos = startNanos;
@@ -514,6 +550,9 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             emitter = new SseEmitter(ctx, request, heartbeatNanos, this::answered);
             try {
                 FullHttpRequest full = request instanceof FullHttpRequest f ? f : withoutBody(request);
+                if (rewrite != null) {
+                    full = rewritten(full, rewrite.apply(full));
+                }
                 if (tapFactory != null) {
                     try {
                         tap = tapFactory.apply(full);
@@ -683,7 +722,28 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             if (!emitter.keepAlive()) {
                 head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
+            if (status.code() >= 400 && onDone != null) { // only an outcome reads it
+                refusalHeaders = head.headers();
+                refusalBody = new byte[MAX_OUTCOME_BODY];
+            }
             ctx.writeAndFlush(head);
+        }
+
+        /** Keeps the start of a passed-on refusal's body for the {@link Outcome}, up to {@link #MAX_OUTCOME_BODY}. */
+        private void keepRefusal(ByteBuf content) {
+            int n = Math.min(content.readableBytes(), refusalBody.length - refusalBodyLength);
+            content.getBytes(content.readerIndex(), refusalBody, refusalBodyLength, n);
+            refusalBodyLength += n;
+        }
+
+        /** A refusal answered whole: its head and the start of its body, for the {@link Outcome}. */
+        private void keepRefusal(FullHttpResponse response) {
+            if (onDone == null) {
+                return;
+            }
+            refusalHeaders = response.headers();
+            refusalBody = new byte[Math.min(MAX_OUTCOME_BODY, response.content().readableBytes())];
+            keepRefusal(response.content());
         }
 
         private void body(Try t, ByteBuf content) {
@@ -701,6 +761,9 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
                 firstEventNanos = System.nanoTime() - startNanos;
             }
             answeredBytes += content.readableBytes();
+            if (refusalBody != null) {
+                keepRefusal(content);
+            }
             // The upstream's own bytes, not a copy: the duplicate keeps the read's buffer until the
             // write completes, which backpressure bounds to the high water mark and one read.
             ctx.writeAndFlush(new DefaultHttpContent(content.retainedDuplicate()));
@@ -734,7 +797,9 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             if (firstEventNanos < 0) {
                 firstEventNanos = System.nanoTime() - startNanos;
             }
-            emitter.forward(event);
+            if (hidden == null || !hides(event)) {
+                emitter.forward(event);
+            }
             if (tapping()) {
                 try {
                     tap.onEvent(event); // after the write: the client never waits for the tap
@@ -742,6 +807,31 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
                     tapFailure = e;
                 }
             }
+        }
+
+        /** Whether the rewrite hides {@code event} from the client; a predicate that throws hides nothing. */
+        private boolean hides(SseEvent event) {
+            try {
+                return hidden.test(event);
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+
+        /** The request as its rewrite would have it, and the events it hides kept for {@link #write}. */
+        private FullHttpRequest rewritten(FullHttpRequest full, SseRelayRewrite change) {
+            if (change == null) {
+                return full;
+            }
+            hidden = change.hidden();
+            byte[] body = change.newBody();
+            if (body == null) {
+                return full;
+            }
+            // An unpooled wrap: nothing to release, and the caller's finally still releases the original.
+            FullHttpRequest replaced = full.replace(Unpooled.wrappedBuffer(body));
+            HttpUtil.setContentLength(replaced, body.length);
+            return replaced;
         }
 
         private void retryField(long millis) {
@@ -924,6 +1014,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             refusal.body = null; // the response's now
             response.headers().set(refusal.headers);
             upstreamStatus = refusal.status.code();
+            keepRefusal(response);
             answer(response, Answer.UPSTREAM_RESPONSE);
             finish(null, null); // the provider's own answer, passed on whole
         }
@@ -939,6 +1030,9 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             if (error instanceof SseResponseException refused && !refused.bodyTruncated()) {
                 FullHttpResponse response = new DefaultFullHttpResponse(version, refused.status(), Unpooled.wrappedBuffer(refused.body()));
                 response.headers().set(headers.toClient(refused.headers()));
+                if (refused.status().code() >= 400) {
+                    keepRefusal(response);
+                }
                 answer(response, Answer.UPSTREAM_RESPONSE);
             } else {
                 FullHttpResponse response = new DefaultFullHttpResponse(version, error instanceof SseTimeoutException
@@ -989,7 +1083,8 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             }
             if (onDone != null) {
                 onDone.accept(new Outcome(peer, method, uri, upstreamStatus, emitter.events(), emitter.bytes() + answeredBytes,
-                        firstEventNanos, System.nanoTime() - startNanos, error, gone != null, tap, tapFailure, answer, attempts));
+                        firstEventNanos, System.nanoTime() - startNanos, error, gone != null, tap, tapFailure, answer, attempts,
+                        refusalHeaders, refusalBody == null ? null : Arrays.copyOf(refusalBody, refusalBodyLength)));
             }
         }
 
@@ -1091,6 +1186,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private SseHeaderPolicy headers = SseHeaderPolicy.DEFAULT;
         private final List<Function<FullHttpRequest, SseRequest>> fallbacks = new ArrayList<>();
         private SseRelayRetry retry = SseRelayRetry.DEFAULT;
+        private Function<FullHttpRequest, SseRelayRewrite> rewrite;
 
         private Builder(SseClient client, Function<FullHttpRequest, SseRequest> upstream) {
             this.client = Objects.requireNonNull(client, "client");
@@ -1156,6 +1252,19 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         /** When to try again before the first token, and what to hold meanwhile (default {@link SseRelayRetry#DEFAULT}). */
         public Builder retry(SseRelayRetry policy) {
             this.retry = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Rewrites requests before they go upstream, and hides events of their streams from the
+         * client ({@link SseRelayRewrite}); sluice-llm's {@code IncludeUsage} is one. Called on the
+         * event loop once per request, with its aggregated body, before the {@link #tap tap} and
+         * the upstream mappings, which see the rewritten request; must not block. Null, its answer
+         * for most requests, relays the request and its stream untouched. An exception it throws
+         * is answered as one from the upstream mapping.
+         */
+        public Builder rewrite(Function<FullHttpRequest, SseRelayRewrite> rewrite) {
+            this.rewrite = rewrite;
             return this;
         }
 
