@@ -587,7 +587,7 @@ class ProviderSdkThroughRelayTest {
 
         assertSameFinal(expectedFinal("openai-chat-text.sse"), projected(chatCompletion(client)));
         assertEquals(List.of(failure.equals("503") ? "upstream_status" : "upstream_error_event", "ok"),
-                outcomes.poll(10, TimeUnit.SECONDS).attempts().stream().map(a -> a.end().wireName()).toList());
+                outcomes.poll(10, TimeUnit.SECONDS).attempts().stream().map(attempt -> attempt.end().wireName()).toList());
     }
 
     @Test

@@ -155,7 +155,7 @@ class SseRelayFallbackTest {
 
             assertOnlyBReachedTheClient(client);
             SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
-            assertEquals(List.of("upstream_unreachable", "ok"), outcome.attempts().stream().map(a -> a.end().wireName()).toList());
+            assertEquals(List.of("upstream_unreachable", "ok"), outcome.attempts().stream().map(attempt -> attempt.end().wireName()).toList());
             assertEquals(0, outcome.attempts().get(0).status());
         }
     }
@@ -177,7 +177,7 @@ class SseRelayFallbackTest {
             assertOnlyBReachedTheClient(client);
             assertEquals(List.of(), client.retries, "A's retry field was held and dropped with its stream");
             SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
-            assertEquals(List.of("upstream_error_event", "ok"), outcome.attempts().stream().map(a -> a.end().wireName()).toList());
+            assertEquals(List.of("upstream_error_event", "ok"), outcome.attempts().stream().map(attempt -> attempt.end().wireName()).toList());
             assertEquals(3, outcome.events());
             aConnection.get().closeFuture().await(10, TimeUnit.SECONDS);
             assertTrue(!aConnection.get().isActive(), "A's stream is cancelled: the provider stops generating");
@@ -266,7 +266,7 @@ class SseRelayFallbackTest {
             assertEquals("from-a", refused.headers().get("request-id"));
             SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
             assertEquals(List.of("upstream_status", "upstream_unreachable"),
-                    outcome.attempts().stream().map(a -> a.end().wireName()).toList());
+                    outcome.attempts().stream().map(attempt -> attempt.end().wireName()).toList());
             assertEquals(529, outcome.upstreamStatus());
             assertEquals(SseRelay.Answer.UPSTREAM_RESPONSE, outcome.answer());
             assertEquals(OVERLOADED.length(), outcome.bytes());
