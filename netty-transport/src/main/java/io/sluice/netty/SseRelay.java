@@ -91,6 +91,8 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
     private final SseHeaderPolicy headers;
     private final List<Function<FullHttpRequest, SseRequest>> fallbacks;
     private final SseRelayRetry retry;
+    /** Null when none: each stream then checks a null observation, not a no-op call. */
+    private final SseObserver observer;
 
     /**
      * What happened to one relayed stream, for an access log. A class, not a record, so that what
@@ -280,6 +282,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         this.headers = b.headers;
         this.fallbacks = List.copyOf(b.fallbacks);
         this.retry = b.retry;
+        this.observer = b.observer;
     }
 
     /**
@@ -306,7 +309,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(badRequest).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        Leg leg = new Leg(System.nanoTime(), (HttpRequest) msg, ctx.name());
+        Leg leg = new Leg(System.nanoTime(), (HttpRequest) msg, ctx.name(), observe((HttpRequest) msg));
         ctx.pipeline().replace(this, "sse-relay-leg", leg);
         if (consolidateFlushes && ctx.pipeline().get("sse-relay-flush") == null) {
             // The events of one upstream read arrive in one event-loop turn; flushing each costs a
@@ -316,6 +319,15 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
                     new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         }
         leg.start(msg);
+    }
+
+    /** The new stream's observation, or null without an observer (or when it watches nothing). */
+    private SseObservation observe(HttpRequest request) {
+        if (observer == null) {
+            return null;
+        }
+        SseObservation observation = observer.relayedStream(request);
+        return observation == SseObservation.NONE ? null : observation;
     }
 
     /**
@@ -441,9 +453,14 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private boolean pipelined;
         private SseHandler tap;
         private RuntimeException tapFailure;
+        /** Null when unobserved. */
+        private final SseObservation observation;
+        /** The observation was told of the first content: no event is classified after it. */
+        private boolean contentObserved;
 
-        Leg(long startNanos, HttpRequest request, String relayName) {
+        Leg(long startNanos, HttpRequest request, String relayName, SseObservation observation) {
             this.startNanos = startNanos;
+            this.observation = observation;
             this.method = request.method().name();
             this.uri = request.uri();
             this.relayName = relayName;
@@ -539,6 +556,13 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (observation != null && state != State.DONE) {
+                if (ctx.channel().isWritable()) {
+                    observation.resumed();
+                } else {
+                    observation.paused();
+                }
+            }
             if (current != null && current.stream != null) {
                 if (ctx.channel().isWritable()) {
                     current.stream.resume();
@@ -599,6 +623,9 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             state = State.RELAYING;
             answer = Answer.EVENT_STREAM;
             emitter.start(passed);
+            if (observation != null) {
+                observation.head(upstreamStatus);
+            }
         }
 
         /**
@@ -631,6 +658,9 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
                 head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
             ctx.writeAndFlush(head);
+            if (observation != null) {
+                observation.head(status.code());
+            }
         }
 
         private void body(Try t, ByteBuf content) {
@@ -681,13 +711,29 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             if (firstEventNanos < 0) {
                 firstEventNanos = System.nanoTime() - startNanos;
             }
+            if (observation != null && !contentObserved && isContent(event)) {
+                contentObserved = true;
+                observation.firstContent();
+            }
             emitter.event(event);
+            if (observation != null) {
+                observation.event(event, emitter.bytes());
+            }
             if (tapping()) {
                 try {
                     tap.onEvent(event); // after the write: the client never waits for the tap
                 } catch (RuntimeException e) {
                     tapFailure = e;
                 }
+            }
+        }
+
+        /** The retry policy's verdict, for the observation: a predicate that throws counts as content, as in the hold. */
+        private boolean isContent(SseEvent event) {
+            try {
+                return retry.isContent(event);
+            } catch (RuntimeException e) {
+                return true;
             }
         }
 
@@ -898,6 +944,9 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
 
         private void answer(FullHttpResponse response, Answer kind) {
             answer = kind;
+            if (observation != null) {
+                observation.head(response.status().code());
+            }
             answeredBytes = response.content().readableBytes();
             HttpUtil.setContentLength(response, answeredBytes);
             if (!emitter.keepAlive()) {
@@ -934,9 +983,19 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
                     tapFailure = e;
                 }
             }
-            if (onDone != null) {
-                onDone.accept(new Outcome(peer, method, uri, upstreamStatus, emitter.events(), emitter.bytes() + answeredBytes,
-                        firstEventNanos, System.nanoTime() - startNanos, error, gone != null, tap, tapFailure, answer, attempts));
+            if (onDone != null || observation != null) {
+                Outcome outcome = new Outcome(peer, method, uri, upstreamStatus, emitter.events(), emitter.bytes() + answeredBytes,
+                        firstEventNanos, System.nanoTime() - startNanos, error, gone != null, tap, tapFailure, answer, attempts);
+                if (observation != null) {
+                    try {
+                        observation.ended(outcome);
+                    } catch (RuntimeException e) {
+                        // Dropped: a metrics bug must not cost the access log its line (SseObservation's contract).
+                    }
+                }
+                if (onDone != null) {
+                    onDone.accept(outcome);
+                }
             }
         }
 
@@ -1038,6 +1097,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private SseHeaderPolicy headers = SseHeaderPolicy.DEFAULT;
         private final List<Function<FullHttpRequest, SseRequest>> fallbacks = new ArrayList<>();
         private SseRelayRetry retry = SseRelayRetry.DEFAULT;
+        private SseObserver observer;
 
         private Builder(SseClient client, Function<FullHttpRequest, SseRequest> upstream) {
             this.client = Objects.requireNonNull(client, "client");
@@ -1103,6 +1163,16 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         /** When to try again before the first token, and what to hold meanwhile (default {@link SseRelayRetry#DEFAULT}). */
         public Builder retry(SseRelayRetry policy) {
             this.retry = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Tells {@code observer} of every relayed stream, for metrics (sluice-micrometer's
+         * {@code SluiceMetrics}); null (the default) observes nothing, at no cost per event. The
+         * client's own observer, if any, sees each upstream attempt as a client stream besides.
+         */
+        public Builder observer(SseObserver observer) {
+            this.observer = observer;
             return this;
         }
 
