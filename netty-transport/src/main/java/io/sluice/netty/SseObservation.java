@@ -23,7 +23,12 @@ public interface SseObservation {
     SseObservation NONE = new SseObservation() {
     };
 
-    /** A response head arrived (client) or went to the client (relay), with this HTTP status. */
+    /**
+     * A response head arrived (client) or went to the client (relay), with this HTTP status. A
+     * client stream is told of an event stream's head, and of another answer's only when its
+     * listener is an {@link SseResponseListener}; a refusal's status is otherwise on its error
+     * ({@link SseResponseException#status()}).
+     */
     default void head(int status) {
     }
 
