@@ -38,7 +38,9 @@ final class StreamMeters {
         this.registry = registry;
         this.kind = kind;
         this.tags = Tags.of("kind", kind);
-        Gauge.builder(SluiceMetrics.STREAMS_ACTIVE, active, AtomicLong::get)
+        // Held strongly: a gauge holds its object weakly by default, and the count should last as
+        // long as the registry, not as the observer (a dropped one would read NaN).
+        Gauge.builder(SluiceMetrics.STREAMS_ACTIVE, active, AtomicLong::get).strongReference(true)
                 .description("Streams open now").tags(tags).register(registry);
         firstEvent = timer(SluiceMetrics.TIME_TO_FIRST_EVENT, "From the request to the first event", FIRST_BUCKETS);
         firstContent = timer(SluiceMetrics.TIME_TO_FIRST_CONTENT,
