@@ -1,6 +1,7 @@
 package io.sluice.cli;
 
 import io.sluice.llm.LlmMessage;
+import io.sluice.micrometer.SluiceMetrics;
 import io.sluice.llm.MessageCollector;
 import io.sluice.llm.StreamStart;
 import io.sluice.llm.Usage;
@@ -15,6 +16,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -129,6 +131,11 @@ final class RelayCommand implements Callable<Integer> {
     @Option(names = {"-k", "--insecure"}, description = "Accept any TLS certificate from the upstream (self-signed test servers).")
     private boolean insecure;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT", converter = ListenAddress.Converter.class,
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics: streams, ends, time to first token, "
+                    + "gaps, bytes, fallbacks, and each LLM stream's token usage by type (port 0: any free port).")
+    private ListenAddress metrics;
+
     @Option(names = "--no-message", negatable = true, defaultValue = "true",
             description = "Log each LLM stream's provider, stop reason and token counts (decodes every event's JSON; default: on).")
     private boolean message = true;
@@ -165,6 +172,14 @@ final class RelayCommand implements Callable<Integer> {
         PrintWriter log = new PrintWriter(new OutputStreamWriter(sluice.stdout(), StandardCharsets.UTF_8), true);
         SseRequestAuthenticator authenticator = RelayCredentials.authenticator(requiredHeaders, tokenFile, (client, refused) ->
                 log.println(refusedLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), client, refused.method().name(), refused.uri())));
+        MetricsEndpoint endpoint = null;
+        if (metrics != null) {
+            try {
+                endpoint = MetricsEndpoint.start(metrics.host(), metrics.port());
+            } catch (IOException e) {
+                throw new InputException("cannot serve metrics on " + metrics.host() + ":" + metrics.port() + ": " + e.getMessage(), e);
+            }
+        }
         RelayServer server;
         try {
             server = RelayServer.start(new RelayServer.Options(host, port, requests, retry, protocols, path, files,
@@ -172,17 +187,35 @@ final class RelayCommand implements Callable<Integer> {
                     GetCommand.seconds(firstByteTimeout), insecure, maxBody, message, dropClientCredentials, includeUsage),
                     door.guard(), warning -> err.println("sluice relay: " + warning),
                     outcome -> log.println(accessLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), outcome)), authenticator,
-                    proxy.proxy());
+                    proxy.proxy(), endpoint == null ? null : SluiceMetrics.builder(endpoint.registry()).build());
         } catch (UncheckedIOException e) {
+            closeQuietly(endpoint);
             throw new InputException("cannot serve " + files + ": " + e.getCause().getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(endpoint);
+            throw e;
         }
-        err.println(String.format(Locale.ROOT, "sluice relay: listening on %s://%s:%d/ (%s), relaying to %s%s; Ctrl-C stops",
+        err.println(String.format(Locale.ROOT, "sluice relay: listening on %s://%s:%d/ (%s), relaying to %s%s%s; Ctrl-C stops",
                 protocols.scheme(), host.indexOf(':') >= 0 ? "[" + host + "]" : host, server.port(), protocols.describe(),
                 requests.stream().map(r -> r.uri().toString()).collect(Collectors.joining(", then ")),
-                files == null ? "" : ", files from " + files));
+                files == null ? "" : ", files from " + files,
+                endpoint == null ? "" : String.format(Locale.ROOT, ", metrics on http://%s:%d%s",
+                        metrics.host().indexOf(':') >= 0 ? "[" + metrics.host() + "]" : metrics.host(), endpoint.port(),
+                        MetricsEndpoint.PATH)));
         err.flush();
-        CommandServer.runUntilStopped(server, "sluice-relay", () -> { });
+        MetricsEndpoint served = endpoint;
+        try {
+            CommandServer.runUntilStopped(server, "sluice-relay", () -> closeQuietly(served));
+        } finally {
+            closeQuietly(served);
+        }
         return Sluice.EXIT_OK;
+    }
+
+    private static void closeQuietly(MetricsEndpoint endpoint) {
+        if (endpoint != null) {
+            endpoint.close();
+        }
     }
 
     /**

@@ -11,6 +11,7 @@ import io.sluice.netty.SseRequestAuthenticator;
 import io.sluice.netty.SseClient;
 import io.sluice.netty.SseHeaderPolicy;
 import io.sluice.netty.SseProxy;
+import io.sluice.micrometer.SluiceMetrics;
 import io.sluice.netty.SseRelay;
 import io.sluice.netty.SseRelayRetry;
 import io.sluice.netty.SseRelayRewrite;
@@ -117,6 +118,17 @@ final class RelayServer extends CommandServer {
     /** As above, every upstream connection through {@code proxy} (null: direct). */
     static RelayServer start(Options options, SseRequestGuard guard, Consumer<String> warnings,
                              Consumer<SseRelay.Outcome> accessLog, SseRequestAuthenticator authenticator, SseProxy proxy) {
+        return start(options, guard, warnings, accessLog, authenticator, proxy, null);
+    }
+
+    /**
+     * As above, each relayed stream and the upstream client's connections recorded by
+     * {@code metrics} (null: none); the LLM meters take their numbers from the access log's
+     * message collector, so they need {@link Options#collectMessages()}.
+     */
+    static RelayServer start(Options options, SseRequestGuard guard, Consumer<String> warnings,
+                             Consumer<SseRelay.Outcome> accessLog, SseRequestAuthenticator authenticator, SseProxy proxy,
+                             SluiceMetrics metrics) {
         RelayServer s = new RelayServer();
         try {
             s.client = SseClient.builder()
@@ -137,10 +149,14 @@ final class RelayServer extends CommandServer {
                     .retry(options.retry())
                     .headerPolicy(SseHeaderPolicy.DEFAULT.dropping(dropped))
                     .heartbeat(options.heartbeat())
+                    .observer(metrics)
                     .onDone(options.collectMessages() ? outcome -> {
                         attributeRefusal(outcome);
                         accessLog.accept(outcome);
                     } : accessLog);
+            if (metrics != null) {
+                metrics.bindConnections(s.client);
+            }
             for (SseRequest fallback : options.upstreams().subList(1, options.upstreams().size())) {
                 relay.fallback(request -> upstreamFor(fallback, request));
             }

@@ -86,6 +86,8 @@ public final class SseClient implements AutoCloseable {
     private final OutputStream capture;
     private final SseProxy proxy;
     private final SseConnectionPool pool;
+    /** Null when none: each stream then checks a null observation, not a no-op call. */
+    private final SseObserver observer;
 
     /**
      * Everything that can fail is made before the client's own event loop group, which is made
@@ -113,6 +115,7 @@ public final class SseClient implements AutoCloseable {
         highWater = b.highWater;
         lowWater = b.lowWater;
         proxy = b.proxy;
+        observer = b.observer;
         pool = new SseConnectionPool(b.maxIdlePerHost, b.poolIdleTimeout.toNanos());
         try {
             if (b.capture == null) {
@@ -179,7 +182,7 @@ public final class SseClient implements AutoCloseable {
 
     /** Opens a stream whose events reach {@code listener} on the stream's event loop. */
     public SseStream open(SseRequest request, SseListener listener) {
-        SseStream stream = new SseStream(this, request, loopFor(request), listener, highWater, lowWater);
+        SseStream stream = new SseStream(this, request, loopFor(request), listener, highWater, lowWater, observe(request));
         stream.start();
         return stream;
     }
@@ -193,7 +196,7 @@ public final class SseClient implements AutoCloseable {
         if (loop.parent() != group) {
             throw new IllegalArgumentException("the event loop is not one of this client's group");
         }
-        SseStream stream = new SseStream(this, request, loop, listener, highWater, lowWater);
+        SseStream stream = new SseStream(this, request, loop, listener, highWater, lowWater, observe(request));
         stream.start();
         return stream;
     }
@@ -203,9 +206,18 @@ public final class SseClient implements AutoCloseable {
      * when the consumer falls behind, the connection stops reading (high and low water of the builder).
      */
     public SseStream openQueue(SseRequest request) {
-        SseStream stream = new SseStream(this, request, loopFor(request), null, highWater, lowWater);
+        SseStream stream = new SseStream(this, request, loopFor(request), null, highWater, lowWater, observe(request));
         stream.start();
         return stream;
+    }
+
+    /** The new stream's observation, or null without an observer (or when it watches nothing). */
+    private SseObservation observe(SseRequest request) {
+        if (observer == null) {
+            return null;
+        }
+        SseObservation observation = observer.clientStream(request);
+        return observation == SseObservation.NONE ? null : observation;
     }
 
     /** Shuts down the event loop group the client created (not a caller's) and closes the capture file. */
@@ -460,6 +472,7 @@ public final class SseClient implements AutoCloseable {
         private SseProxy proxy;
         private int maxIdlePerHost = DEFAULT_MAX_IDLE_PER_HOST;
         private Duration poolIdleTimeout = DEFAULT_POOL_IDLE_TIMEOUT;
+        private SseObserver observer;
 
         private Builder() {
         }
@@ -587,6 +600,15 @@ public final class SseClient implements AutoCloseable {
                 throw new IllegalArgumentException(what + " must not be negative: " + timeout);
             }
             return timeout;
+        }
+
+        /**
+         * Tells {@code observer} of every stream this client opens, for metrics (sluice-micrometer's
+         * {@code SluiceMetrics}); null (the default) observes nothing, at no cost per event.
+         */
+        public Builder observer(SseObserver observer) {
+            this.observer = observer;
+            return this;
         }
 
         public SseClient build() {

@@ -96,6 +96,8 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
     private final List<Function<FullHttpRequest, SseRequest>> fallbacks;
     private final SseRelayRetry retry;
     private final Function<FullHttpRequest, SseRelayRewrite> rewrite;
+    /** Null when none: each stream then checks a null observation, not a no-op call. */
+    private final SseObserver observer;
 
     /**
      * What happened to one relayed stream, for an access log. A class, not a record, so that what
@@ -363,6 +365,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         this.fallbacks = List.copyOf(b.fallbacks);
         this.retry = b.retry;
         this.rewrite = b.rewrite;
+        this.observer = b.observer;
     }
 
     /**
@@ -389,7 +392,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(badRequest).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        Leg leg = new Leg(System.nanoTime(), (HttpRequest) msg, ctx.name());
+        Leg leg = new Leg(System.nanoTime(), (HttpRequest) msg, ctx.name(), observe((HttpRequest) msg));
         ctx.pipeline().replace(this, "sse-relay-leg", leg);
         if (consolidateFlushes && ctx.pipeline().get("sse-relay-flush") == null) {
             // The events of one upstream read arrive in one event-loop turn; flushing each costs a
@@ -399,6 +402,15 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
                     new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         }
         leg.start(msg);
+    }
+
+    /** The new stream's observation, or null without an observer (or when it watches nothing). */
+    private SseObservation observe(HttpRequest request) {
+        if (observer == null) {
+            return null;
+        }
+        SseObservation observation = observer.relayedStream(request);
+        return observation == SseObservation.NONE ? null : observation;
     }
 
     /**
@@ -530,9 +542,14 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private HttpHeaders refusalHeaders;
         private byte[] refusalBody;
         private int refusalBodyLength;
+        /** Null when unobserved. */
+        private final SseObservation observation;
+        /** The observation was told of the first content: no event is classified after it. */
+        private boolean contentObserved;
 
-        Leg(long startNanos, HttpRequest request, String relayName) {
+        Leg(long startNanos, HttpRequest request, String relayName, SseObservation observation) {
             this.startNanos = startNanos;
+            this.observation = observation;
             this.method = request.method().name();
             this.uri = request.uri();
             this.relayName = relayName;
@@ -631,6 +648,13 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (observation != null && state != State.DONE) {
+                if (ctx.channel().isWritable()) {
+                    observation.resumed();
+                } else {
+                    observation.paused();
+                }
+            }
             if (current != null && current.stream != null) {
                 if (ctx.channel().isWritable()) {
                     current.stream.resume();
@@ -691,6 +715,9 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             state = State.RELAYING;
             answer = Answer.EVENT_STREAM;
             emitter.start(passed);
+            if (observation != null) {
+                observation.head(upstreamStatus);
+            }
         }
 
         /**
@@ -727,6 +754,9 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
                 refusalBody = new byte[MAX_OUTCOME_BODY];
             }
             ctx.writeAndFlush(head);
+            if (observation != null) {
+                observation.head(status.code());
+            }
         }
 
         /** Keeps the start of a passed-on refusal's body for the {@link Outcome}, up to {@link #MAX_OUTCOME_BODY}. */
@@ -797,8 +827,15 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             if (firstEventNanos < 0) {
                 firstEventNanos = System.nanoTime() - startNanos;
             }
+            if (observation != null && !contentObserved && isContent(event)) {
+                contentObserved = true;
+                observation.firstContent();
+            }
             if (hidden == null || !hides(event)) {
                 emitter.forward(event);
+            }
+            if (observation != null) {
+                observation.event(event, emitter.bytes());
             }
             if (tapping()) {
                 try {
@@ -832,6 +869,15 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             FullHttpRequest replaced = full.replace(Unpooled.wrappedBuffer(body));
             HttpUtil.setContentLength(replaced, body.length);
             return replaced;
+        }
+
+        /** The retry policy's verdict, for the observation: a predicate that throws counts as content, as in the hold. */
+        private boolean isContent(SseEvent event) {
+            try {
+                return retry.isContent(event);
+            } catch (RuntimeException e) {
+                return true;
+            }
         }
 
         private void retryField(long millis) {
@@ -1045,6 +1091,9 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
 
         private void answer(FullHttpResponse response, Answer kind) {
             answer = kind;
+            if (observation != null) {
+                observation.head(response.status().code());
+            }
             answeredBytes = response.content().readableBytes();
             HttpUtil.setContentLength(response, answeredBytes);
             if (!emitter.keepAlive()) {
@@ -1081,10 +1130,20 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
                     tapFailure = e;
                 }
             }
-            if (onDone != null) {
-                onDone.accept(new Outcome(peer, method, uri, upstreamStatus, emitter.events(), emitter.bytes() + answeredBytes,
+            if (onDone != null || observation != null) {
+                Outcome outcome = new Outcome(peer, method, uri, upstreamStatus, emitter.events(), emitter.bytes() + answeredBytes,
                         firstEventNanos, System.nanoTime() - startNanos, error, gone != null, tap, tapFailure, answer, attempts,
-                        refusalHeaders, refusalBody == null ? null : Arrays.copyOf(refusalBody, refusalBodyLength)));
+                        refusalHeaders, refusalBody == null ? null : Arrays.copyOf(refusalBody, refusalBodyLength));
+                if (observation != null) {
+                    try {
+                        observation.ended(outcome);
+                    } catch (RuntimeException e) {
+                        // Dropped: a metrics bug must not cost the access log its line (SseObservation's contract).
+                    }
+                }
+                if (onDone != null) {
+                    onDone.accept(outcome);
+                }
             }
         }
 
@@ -1187,6 +1246,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private final List<Function<FullHttpRequest, SseRequest>> fallbacks = new ArrayList<>();
         private SseRelayRetry retry = SseRelayRetry.DEFAULT;
         private Function<FullHttpRequest, SseRelayRewrite> rewrite;
+        private SseObserver observer;
 
         private Builder(SseClient client, Function<FullHttpRequest, SseRequest> upstream) {
             this.client = Objects.requireNonNull(client, "client");
@@ -1265,6 +1325,16 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
          */
         public Builder rewrite(Function<FullHttpRequest, SseRelayRewrite> rewrite) {
             this.rewrite = rewrite;
+            return this;
+        }
+
+        /**
+         * Tells {@code observer} of every relayed stream, for metrics (sluice-micrometer's
+         * {@code SluiceMetrics}); null (the default) observes nothing, at no cost per event. The
+         * client's own observer, if any, sees each upstream attempt as a client stream besides.
+         */
+        public Builder observer(SseObserver observer) {
+            this.observer = observer;
             return this;
         }
 

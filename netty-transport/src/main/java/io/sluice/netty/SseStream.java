@@ -42,6 +42,8 @@ public final class SseStream implements AutoCloseable {
     private final SseListener listener;
     private final SseEventHandoff queue;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
+    /** Null when unobserved: one predicted branch per event, no call (docs/metrics.md). */
+    private final SseObservation observation;
 
     // Event loop only.
     private Channel channel;
@@ -65,8 +67,10 @@ public final class SseStream implements AutoCloseable {
     private volatile long eventsAtEnd;
     private volatile long bytesAtEnd;
 
-    SseStream(SseClient client, SseRequest request, EventLoop loop, SseListener listener, int highWater, int lowWater) {
+    SseStream(SseClient client, SseRequest request, EventLoop loop, SseListener listener, int highWater, int lowWater,
+              SseObservation observation) {
         this.client = client;
+        this.observation = observation;
         this.request = request;
         this.loop = loop;
         this.listener = listener;
@@ -136,16 +140,20 @@ public final class SseStream implements AutoCloseable {
      */
     public void pause() {
         onLoop(() -> {
+            boolean was = paused();
             callerPaused = true;
             applyDemand();
+            observeDemand(was);
         });
     }
 
     /** Reads again after {@link #pause()} (unless the queue, too, is above its high water). Any thread. */
     public void resume() {
         onLoop(() -> {
+            boolean was = paused();
             callerPaused = false;
             applyDemand();
+            observeDemand(was);
         });
     }
 
@@ -159,6 +167,17 @@ public final class SseStream implements AutoCloseable {
 
     private boolean paused() {
         return queuePaused || callerPaused;
+    }
+
+    /** Tells the observation when reading stopped or went on: either side's flag may change without the other's. */
+    private void observeDemand(boolean wasPaused) {
+        if (observation != null && wasPaused != paused() && !terminated) {
+            if (wasPaused) {
+                observation.resumed();
+            } else {
+                observation.paused();
+            }
+        }
     }
 
     /**
@@ -317,6 +336,15 @@ public final class SseStream implements AutoCloseable {
         terminated = true;
         eventsAtEnd = events();
         bytesAtEnd = bytes();
+        if (observation != null) {
+            try {
+                observation.ended(error == null ? "ok" : error.errorType(), eventsAtEnd, bytesAtEnd, error);
+            } catch (RuntimeException e) {
+                if (error != null) {
+                    error.addSuppressed(e); // a metrics bug never changes how the stream ends
+                }
+            }
+        }
         if (queue != null) {
             if (error == null) {
                 queue.end();
@@ -379,6 +407,15 @@ public final class SseStream implements AutoCloseable {
             }
             lastEventId = event.lastEventId();
             connectionDeliveredEvent = true;
+            if (observation != null) {
+                try {
+                    observation.event(event, bytes());
+                } catch (RuntimeException e) {
+                    event.release();
+                    listenerFailed(ctx, e);
+                    return;
+                }
+            }
             if (queue != null) {
                 queue.offer(event);
                 return;
@@ -433,10 +470,16 @@ public final class SseStream implements AutoCloseable {
 
         private void onDecoderEvent(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof SseDecoder.OtherResponse other) {
+                if (observation != null && !terminated) {
+                    observation.head(other.status().code());
+                }
                 if (!terminated) {
                     ((SseResponseListener) listener).onOtherResponse(other.status(), other.headers());
                 }
             } else if (evt instanceof SseDecoder.Open) {
+                if (observation != null && !terminated) {
+                    observation.head(((SseDecoder.Open) evt).status().code());
+                }
                 if (listener != null && !terminated) {
                     SseDecoder.Open open = (SseDecoder.Open) evt;
                     listener.onOpen(open.status(), open.headers());
@@ -472,14 +515,18 @@ public final class SseStream implements AutoCloseable {
     private final class Flow implements SseEventHandoff.FlowControl {
         @Override
         public void pause() {
+            boolean was = paused();
             queuePaused = true;
             applyDemand();
+            observeDemand(was);
         }
 
         @Override
         public void resume() {
+            boolean was = paused();
             queuePaused = false;
             applyDemand();
+            observeDemand(was);
         }
     }
 
