@@ -23,6 +23,7 @@ import io.sluice.core.SseException;
 import io.sluice.core.handoff.OwnedSseEvent;
 import io.sluice.core.handoff.SseEventQueue;
 
+import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -57,11 +58,14 @@ public final class SseStream implements AutoCloseable {
     /** The current connection came from the client's pool: a failure before any response byte is retried once, fresh. */
     private boolean reusedConnection;
     private boolean freshConnection;
+    /** The current connection's recent bytes, when the client captures failures; null otherwise. */
+    private FailureRecorder recorder;
     private long eventsBefore;
     private long bytesBefore;
     // Written on the event loop before the end is signalled, read by any thread that has seen it.
     private volatile long eventsAtEnd;
     private volatile long bytesAtEnd;
+    private volatile Path failureCapture;
 
     SseStream(SseClient client, SseRequest request, EventLoop loop, SseListener listener, int highWater, int lowWater) {
         this.client = client;
@@ -97,6 +101,16 @@ public final class SseStream implements AutoCloseable {
     /** The event-stream body bytes (after decompression) this stream received in all, as {@link #eventsAtEnd()}. */
     public long bytesAtEnd() {
         return bytesAtEnd;
+    }
+
+    /**
+     * The file this stream's failure is being written to ({@link SseClient.Builder#captureFailures}),
+     * named as the stream ended and written soon after, off the event loop; null when the stream
+     * ended cleanly, was not captured, or the client captures nothing. Read it once the end is
+     * seen, as {@link #eventsAtEnd()}.
+     */
+    public Path failureCapture() {
+        return failureCapture;
     }
 
     /** The event loop this stream's connections run on. */
@@ -214,13 +228,14 @@ public final class SseStream implements AutoCloseable {
             bytesBefore += decoder.bytes();
         }
         decoder = client.newDecoder(listener instanceof SseResponseListener);
+        recorder = client.newFailureRecorder();
         SseProxy via = client.proxyFor(request);
         Channel pooled = freshConnection ? null : client.pooledConnection(loop, request, via);
         freshConnection = false;
         if (pooled != null) {
             reusedConnection = true;
             channel = pooled;
-            client.attachStream(pooled.pipeline(), decoder, new StreamHandler(via));
+            client.attachStream(pooled.pipeline(), decoder, new StreamHandler(via), recorder);
             pooled.writeAndFlush(httpRequest());
             if (!paused()) {
                 pooled.read();
@@ -229,7 +244,7 @@ public final class SseStream implements AutoCloseable {
         }
         reusedConnection = false;
         client.connectionOpened();
-        Bootstrap bootstrap = client.bootstrap(loop, request, via, decoder, new StreamHandler(via));
+        Bootstrap bootstrap = client.bootstrap(loop, request, via, decoder, new StreamHandler(via), recorder);
         ChannelFuture connecting = via == null
                 ? bootstrap.connect(request.uri().getHost(), request.port())
                 : bootstrap.connect(ProxyTunnel.unresolvedDestination(request));
@@ -310,6 +325,10 @@ public final class SseStream implements AutoCloseable {
         terminated = true;
         eventsAtEnd = events();
         bytesAtEnd = bytes();
+        if (error != null) {
+            failureCapture = client.captureFailure(recorder, request, error); // before the end is told, so its hearers can name it
+        }
+        recorder = null;
         if (queue != null) {
             if (error == null) {
                 queue.end();
