@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.sluice.llm.MessageCollector;
 import io.sluice.netty.SseRequestAuthenticator;
 import io.sluice.netty.SseClient;
+import io.sluice.netty.SseFailureCapture;
 import io.sluice.netty.SseHeaderPolicy;
 import io.sluice.netty.SseProxy;
 import io.sluice.netty.SseRelay;
@@ -102,6 +103,13 @@ final class RelayServer extends CommandServer {
     /** As above, every upstream connection through {@code proxy} (null: direct). */
     static RelayServer start(Options options, SseRequestGuard guard, Consumer<String> warnings,
                              Consumer<SseRelay.Outcome> accessLog, SseRequestAuthenticator authenticator, SseProxy proxy) {
+        return start(options, guard, warnings, accessLog, authenticator, proxy, null);
+    }
+
+    /** As above, each failed upstream attempt written to a file by {@code captureFailures} (null: none). */
+    static RelayServer start(Options options, SseRequestGuard guard, Consumer<String> warnings,
+                             Consumer<SseRelay.Outcome> accessLog, SseRequestAuthenticator authenticator, SseProxy proxy,
+                             SseFailureCapture captureFailures) {
         RelayServer s = new RelayServer();
         try {
             s.client = SseClient.builder()
@@ -110,6 +118,7 @@ final class RelayServer extends CommandServer {
                     .idleTimeout(options.idleTimeout())
                     .firstByteTimeout(options.firstByteTimeout())
                     .proxy(proxy)
+                    .captureFailures(captureFailures)
                     .build();
             List<String> dropped = new ArrayList<>();
             if (authenticator != null) {
@@ -200,7 +209,7 @@ final class RelayServer extends CommandServer {
     @Override
     void afterClose() {
         if (client != null) {
-            client.close(); // the group is ours, not the client's: this only closes its capture (none)
+            client.close(); // the group is ours, not the client's: this only waits for its failure captures' writes
         }
     }
 }
