@@ -174,9 +174,18 @@ class CaptureFailuresTest {
         Path file = await(o.captures().get(0));
         assertTrue(file.getFileName().toString().endsWith("-upstream_timeout.http"), file.toString());
         assertTrue(Files.readString(file, StandardCharsets.ISO_8859_1).contains("\r\nx-sluice-capture-end: upstream_timeout\r\n"));
+        SluiceRunner.Result summary = run("replay", "--format", "summary", file.toString());
+        assertTrue(summary.out().contains("\ncaptured     upstream_timeout: idle timeout of 500 ms after 3 events"), summary.out());
         SluiceRunner.Result replayed = run("replay", "--format", "ndjson", file.toString());
         assertEquals(3, replayed.records("event").size(), replayed.out());
         assertEquals(relayed.subList(0, relayed.size() - 1), replayed.records("event"));
+
+        // sluice serve FILE holds the connection open after the bytes: a client times out again.
+        SluiceRunner.Result again = run("get", "--format", "ndjson", "--idle-timeout", "0.5",
+                "http://127.0.0.1:" + serve(file.toString()) + "/");
+        again.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+        assertTrue(again.err().contains("idle timeout of 500 ms after 3 events"), again.err());
+        assertEquals(replayed.records("event"), again.records("event"));
     }
 
     @Test
