@@ -112,7 +112,13 @@ final class FailureRecorder {
             if (!sealed && msg instanceof ByteBuf buf) {
                 int index = buf.readerIndex();
                 int length = buf.readableBytes();
-                int head = responseHead.complete() ? 0 : responseHead.append(buf, index, length);
+                int head = 0;
+                while (!responseHead.complete() && head < length) {
+                    head += responseHead.append(buf, index + head, length - head);
+                    if (responseHead.ended() && responseHead.interim()) {
+                        responseHead.restart(); // a 1xx answer (100 Continue): the final head follows, and is the one replay reads
+                    }
+                }
                 rawBody.append(buf, index + head, length - head);
             }
             ctx.fireChannelRead(msg);
@@ -178,6 +184,18 @@ final class FailureRecorder {
 
         long written() {
             return written;
+        }
+
+        /** The head held is an interim (1xx) response's: {@code HTTP/1.x 1..}. */
+        boolean interim() {
+            return length > 9 && bytes[0] == 'H' && bytes[8] == ' ' && bytes[9] == '1';
+        }
+
+        /** Forgets the head held (not the count of bytes seen), for the next head. */
+        void restart() {
+            length = 0;
+            lineEnds = 0;
+            ended = false;
         }
 
         byte[] toByteArray() {

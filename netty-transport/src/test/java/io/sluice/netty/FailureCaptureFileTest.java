@@ -138,6 +138,26 @@ class FailureCaptureFileTest {
     }
 
     @Test
+    void theWireTapKeepsTheFinalHeadAfterAnInterimOneAndTheBodyBehindIt() {
+        FailureRecorder r = new FailureRecorder(SseFailureCapture.builder(Path.of("unused")).build());
+        io.netty.channel.embedded.EmbeddedChannel ch = new io.netty.channel.embedded.EmbeddedChannel(r.wire());
+        ch.writeOutbound(Unpooled.copiedBuffer("POST / HTTP/1.1\r\nexpect: 100-continue\r\n\r\n{\"a\":1}", StandardCharsets.US_ASCII));
+        for (String part : new String[] {"HTTP/1.1 100 Continue\r\n\r", "\nHTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\nda",
+                "ta: x\n\n"}) {
+            ch.writeInbound(Unpooled.copiedBuffer(part, StandardCharsets.US_ASCII));
+        }
+        for (Object o; (o = ch.readInbound()) != null || (o = ch.readOutbound()) != null; ) {
+            io.netty.util.ReferenceCountUtil.release(o);
+        }
+        ch.finishAndReleaseAll();
+        assertEquals("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\n",
+                new String(r.responseHead.toByteArray(), StandardCharsets.US_ASCII));
+        assertEquals("data: x\n\n", new String(r.rawBody.toByteArray(), StandardCharsets.US_ASCII));
+        assertEquals("POST / HTTP/1.1\r\nexpect: 100-continue\r\n\r\n", new String(r.requestHead.toByteArray(),
+                StandardCharsets.US_ASCII), "the head as sent, not the body");
+    }
+
+    @Test
     void headLinesDropLineEndsAndTheBlankLine() {
         assertEquals(List.of("HTTP/1.1 200 OK", "a: b"),
                 FailureCaptureFile.headLines("HTTP/1.1 200 OK\r\na: b\n\r\n".getBytes(StandardCharsets.US_ASCII)));
