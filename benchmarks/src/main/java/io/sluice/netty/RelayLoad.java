@@ -73,10 +73,16 @@ final class RelayLoad implements AutoCloseable {
      *     is true): the flushes of one event-loop turn (the events of one upstream read) become one
      */
     RelayLoad(int relayThreads, boolean consolidateFlushes) {
+        this(relayThreads, consolidateFlushes, null);
+    }
+
+    /** @param captureFailures the relay's client records every stream for it (null: nothing recorded) */
+    RelayLoad(int relayThreads, boolean consolidateFlushes, SseFailureCapture captureFailures) {
         this.relayThreads = relayThreads;
         this.consolidateFlushes = consolidateFlushes;
         this.relayGroup = TestLoops.nio(relayThreads);
-        this.relayClient = SseClient.builder().eventLoopGroup(relayGroup, NioSocketChannel.class).build();
+        this.relayClient = SseClient.builder().eventLoopGroup(relayGroup, NioSocketChannel.class)
+                .captureFailures(captureFailures).build();
         this.readerClient = SseClient.builder().eventLoopGroup(clientGroup, NioSocketChannel.class).build();
     }
 

@@ -29,8 +29,9 @@ import java.time.Duration;
  *
  * A main class rather than JMH: the figure is a whole system's. Round 1 warms the JIT. Stops by
  * itself. Run (docs/gateway.md):
- * {@code java -cp benchmarks/target/benchmarks.jar io.sluice.netty.RelayLoadBenchmark 1000 100 3 [each|consolidated]}
- * (streams, events per stream, rounds; {@link SseRelay.Builder#consolidateFlushes} off or on).
+ * {@code java -cp benchmarks/target/benchmarks.jar io.sluice.netty.RelayLoadBenchmark 1000 100 3 [each|consolidated] [capture]}
+ * (streams, events per stream, rounds; {@link SseRelay.Builder#consolidateFlushes} off or on;
+ * the relay's client recording every stream for {@link SseClient.Builder#captureFailures}).
  */
 public final class RelayLoadBenchmark {
     private static final int RELAY_THREADS = 2;
@@ -43,14 +44,17 @@ public final class RelayLoadBenchmark {
         int events = args.length > 1 ? Integer.parseInt(args[1]) : 100;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         boolean consolidate = args.length <= 3 || !args[3].equals("each");
+        // "capture": the relay's client keeps every stream's bytes for SseFailureCapture (none fails, so nothing is written).
+        SseFailureCapture capture = args.length > 4 && args[4].equals("capture")
+                ? SseFailureCapture.builder(java.nio.file.Files.createTempDirectory("sluice-capture")).build() : null;
         System.out.println("# " + System.getProperty("java.vm.name") + " " + Runtime.version() + ", "
                 + Runtime.getRuntime().availableProcessors() + " cpus, nio, relay on " + RELAY_THREADS
-                + " threads, flushes " + (consolidate ? "consolidated" : "each")
+                + " threads, flushes " + (consolidate ? "consolidated" : "each") + (capture != null ? ", failures captured" : "")
                 + ", allocator " + ByteBufAllocator.DEFAULT.getClass().getSimpleName() + ", max heap "
                 + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
         System.out.println("# " + streams + " concurrent streams x " + events + " events of "
                 + RelayLoad.PAD.length() + "-byte deltas, upstream -> relay -> client on 127.0.0.1");
-        try (RelayLoad load = new RelayLoad(RELAY_THREADS, consolidate)) {
+        try (RelayLoad load = new RelayLoad(RELAY_THREADS, consolidate, capture)) {
             for (int round = 1; round <= rounds; round++) {
                 RelayLoad.Round r = load.run(streams, events, Duration.ofSeconds(60));
                 if (!r.failures().isEmpty()) {

@@ -104,6 +104,9 @@ final class GetCommand implements Callable<Integer> {
     @Mixin
     private ProxyOptions proxy;
 
+    @Mixin
+    private CaptureFailureOptions captureFailures;
+
     @Override
     public Integer call() throws InterruptedException {
         SseRequest request = request();
@@ -120,12 +123,17 @@ final class GetCommand implements Callable<Integer> {
             options.capture(capture);
         }
         options.proxy(proxy.proxy());
+        options.captureFailures(captureFailures.capture());
         SseClient client;
         try {
             client = options.build();
+        } catch (java.io.UncheckedIOException e) {
+            throw CaptureFailureOptions.folderFailed(e);
         } catch (RuntimeException e) {
             throw new InputException(e.getMessage(), e);
         }
+        SseException failed = null;
+        SseStream ended = null;
         try (client) {
             SseStream stream = client.openQueue(request);
             try {
@@ -143,12 +151,15 @@ final class GetCommand implements Callable<Integer> {
                 }
                 SseException failure = queue.failure();
                 output.end(failure, stream);
-                if (failure != null) {
-                    throw new InputException(describe(failure, request), failure);
-                }
+                failed = failure;
+                ended = stream;
             } finally {
                 stream.close();
             }
+        } // the client's close waits for a failure's capture to be written
+        if (failed != null) {
+            Path captured = ended.failureCapture();
+            throw new InputException(describe(failed, request) + (captured == null ? "" : " (captured to " + captured + ")"), failed);
         }
         return Sluice.EXIT_OK;
     }

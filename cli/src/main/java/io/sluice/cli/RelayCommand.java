@@ -6,6 +6,7 @@ import io.sluice.llm.MessageCollector;
 import io.sluice.llm.StreamStart;
 import io.sluice.llm.Usage;
 import io.sluice.netty.SseRequestAuthenticator;
+import io.sluice.netty.SseFailureCapture;
 import io.sluice.netty.SseRelay;
 import io.sluice.netty.SseRelayRetry;
 import io.sluice.netty.SseRequest;
@@ -149,6 +150,9 @@ final class RelayCommand implements Callable<Integer> {
     @Mixin
     private ProxyOptions proxy;
 
+    @Mixin
+    private CaptureFailureOptions captureFailures;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
@@ -180,6 +184,15 @@ final class RelayCommand implements Callable<Integer> {
                 throw new InputException("cannot serve metrics on " + metrics.host() + ":" + metrics.port() + ": " + e.getMessage(), e);
             }
         }
+        SseFailureCapture capture = captureFailures.capture();
+        if (capture != null) {
+            try {
+                Files.createDirectories(capture.directory()); // here, so a folder refused is one line of its own
+            } catch (IOException e) {
+                closeQuietly(endpoint);
+                throw new InputException("cannot make the capture folder " + capture.directory() + " (" + ReplayCommand.reason(e) + ")", e);
+            }
+        }
         RelayServer server;
         try {
             server = RelayServer.start(new RelayServer.Options(host, port, requests, retry, protocols, path, files,
@@ -187,7 +200,7 @@ final class RelayCommand implements Callable<Integer> {
                     GetCommand.seconds(firstByteTimeout), insecure, maxBody, message, dropClientCredentials, includeUsage),
                     door.guard(), warning -> err.println("sluice relay: " + warning),
                     outcome -> log.println(accessLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), outcome)), authenticator,
-                    proxy.proxy(), endpoint == null ? null : SluiceMetrics.builder(endpoint.registry()).build());
+                    proxy.proxy(), endpoint == null ? null : SluiceMetrics.builder(endpoint.registry()).build(), capture);
         } catch (UncheckedIOException e) {
             closeQuietly(endpoint);
             throw new InputException("cannot serve " + files + ": " + e.getCause().getMessage(), e);
@@ -238,8 +251,9 @@ final class RelayCommand implements Callable<Integer> {
      * downstream; {@code first_event_ms}, -1 if none; {@code total_ms}; {@code end}: ok,
      * client_gone, or the error event's type; {@code answer}: event_stream, upstream_response (the
      * upstream's own, passed on as it came), relay_error (the relay's 502 or 504) or none;
-     * {@code attempts}: upstream attempts, more than 1 when it retried or fell back), so it
-     * greps and splits without a parser. An LLM
+     * {@code attempts}: upstream attempts, more than 1 when it retried or fell back; with
+     * {@code --capture-failures}, {@code capture}: the files the stream's failed attempts left,
+     * joined by commas, only when there are some), so it greps and splits without a parser. An LLM
      * stream adds its final message's {@code provider}, {@code stop} reason and every usage count
      * under its key in the final message, in that order ({@code -} where the stream did not say;
      * {@code server_tool_use} as {@code name:count} pairs joined by commas), then its {@code error}
@@ -251,6 +265,9 @@ final class RelayCommand implements Callable<Integer> {
                 at, address(o), o.method(), o.uri().replace(' ', '+'), o.upstreamStatus(), o.events(), o.bytes(),
                 o.firstEventNanos() < 0 ? "-1" : String.format(Locale.ROOT, "%.1f", o.firstEventNanos() / 1e6),
                 o.totalNanos() / 1e6, o.end(), o.answer().name().toLowerCase(Locale.ROOT), o.attempts().size());
+        if (!o.captures().isEmpty()) {
+            line += " capture=" + o.captures().stream().map(p -> p.toString().replace(' ', '+')).collect(Collectors.joining(","));
+        }
         if (o.tap() instanceof MessageCollector collector && collector.message().provider() != null) {
             line += messageFields(collector.message());
         }

@@ -9,6 +9,7 @@ import io.sluice.llm.IncludeUsage;
 import io.sluice.llm.MessageCollector;
 import io.sluice.netty.SseRequestAuthenticator;
 import io.sluice.netty.SseClient;
+import io.sluice.netty.SseFailureCapture;
 import io.sluice.netty.SseHeaderPolicy;
 import io.sluice.netty.SseProxy;
 import io.sluice.micrometer.SluiceMetrics;
@@ -118,17 +119,18 @@ final class RelayServer extends CommandServer {
     /** As above, every upstream connection through {@code proxy} (null: direct). */
     static RelayServer start(Options options, SseRequestGuard guard, Consumer<String> warnings,
                              Consumer<SseRelay.Outcome> accessLog, SseRequestAuthenticator authenticator, SseProxy proxy) {
-        return start(options, guard, warnings, accessLog, authenticator, proxy, null);
+        return start(options, guard, warnings, accessLog, authenticator, proxy, null, null);
     }
 
     /**
      * As above, each relayed stream and the upstream client's connections recorded by
-     * {@code metrics} (null: none); the LLM meters take their numbers from the access log's
-     * message collector, so they need {@link Options#collectMessages()}.
+     * {@code metrics} (null: none; the LLM meters take their numbers from the access log's
+     * message collector, so they need {@link Options#collectMessages()}), and each failed upstream
+     * attempt written to a file by {@code captureFailures} (null: none).
      */
     static RelayServer start(Options options, SseRequestGuard guard, Consumer<String> warnings,
                              Consumer<SseRelay.Outcome> accessLog, SseRequestAuthenticator authenticator, SseProxy proxy,
-                             SluiceMetrics metrics) {
+                             SluiceMetrics metrics, SseFailureCapture captureFailures) {
         RelayServer s = new RelayServer();
         try {
             s.client = SseClient.builder()
@@ -137,6 +139,7 @@ final class RelayServer extends CommandServer {
                     .idleTimeout(options.idleTimeout())
                     .firstByteTimeout(options.firstByteTimeout())
                     .proxy(proxy)
+                    .captureFailures(captureFailures)
                     .build();
             List<String> dropped = new ArrayList<>();
             if (authenticator != null) {
@@ -262,7 +265,7 @@ final class RelayServer extends CommandServer {
     @Override
     void afterClose() {
         if (client != null) {
-            client.close(); // the group is ours, not the client's: this only closes its capture (none)
+            client.close(); // the group is ours, not the client's: this only waits for its failure captures' writes
         }
     }
 }

@@ -67,7 +67,12 @@ final class ReplayServer extends CommandServer {
         /** HTTP/1.1 closes (a FIN); HTTP/2 ends the stream (END_STREAM), whole or not. */
         FIN,
         /** HTTP/1.1 resets the connection (a RST); HTTP/2 resets the stream (RST_STREAM). */
-        RST
+        RST,
+        /**
+         * Nothing: the connection (HTTP/2: the stream) stays open and silent until the client
+         * leaves, as the upstream of a captured timeout did ({@code --capture-failures}).
+         */
+        HOLD
     }
 
     /** One connection's pass over the recording, a write at a time. Confined to the connection's event loop. */
@@ -210,6 +215,9 @@ final class ReplayServer extends CommandServer {
             if (w == null) {
                 Ending ending = pass.ending();
                 end(true);
+                if (ending == Ending.HOLD) {
+                    return; // silent until the client leaves
+                }
                 if (ending == Ending.RST || (ending == Ending.AS_RECORDED && reset)) {
                     ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0); // close() now sends a RST
                 }
@@ -279,6 +287,10 @@ final class ReplayServer extends CommandServer {
          */
         private void endStream(ChannelHandlerContext ctx) {
             Ending ending = pass.ending();
+            if (ending == Ending.HOLD) {
+                end(true);
+                return; // the stream stays open, silent, until the client leaves
+            }
             if (ending == Ending.FIN && !whole) {
                 whole = true;
                 ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT); // END_STREAM where the body stopped

@@ -3,6 +3,7 @@ package io.sluice.cli;
 import io.netty.buffer.Unpooled;
 import io.sluice.cli.capture.TcpStream;
 import io.sluice.llm.Provider;
+import io.sluice.netty.SseFailureCapture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
@@ -256,7 +257,8 @@ final class ServeCommand implements Callable<Integer> {
                     }
                     warnWithoutEvents(probe, name, err);
                 }
-                return new Served(() -> HeadFirst.unless(!head, new FileWrites(source.open())), (head ? 1 : 0) + (size + WRITE_SIZE - 1) / WRITE_SIZE,
+                boolean hold = !head && capturedTimeout(source);
+                return new Served(() -> HeadFirst.unless(!head, new FileWrites(source.open(), hold)), (head ? 1 : 0) + (size + WRITE_SIZE - 1) / WRITE_SIZE,
                         0, false);
             }
             default:
@@ -330,11 +332,37 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** A file as it is, in writes of {@value #WRITE_SIZE} bytes. */
+    /**
+     * Whether an {@code .http} file is the capture of a stream that timed out
+     * ({@code x-sluice-capture-end: upstream_timeout} in its head, as {@code --capture-failures}
+     * writes it): then each connection is held open after the last byte, silent, until the client
+     * leaves, so the client times out as the captured one did instead of seeing a close.
+     */
+    static boolean capturedTimeout(Recording.Source source) throws IOException {
+        try (InputStream in = source.open()) {
+            String head = new String(in.readNBytes(2 * SseFailureCapture.MAX_HEAD_BYTES), StandardCharsets.ISO_8859_1);
+            int end = head.indexOf("\r\n\r\n");
+            return (end < 0 ? head : head.substring(0, end + 2)).toLowerCase(java.util.Locale.ROOT)
+                    .contains("\r\nx-sluice-capture-end: upstream_timeout\r\n");
+        }
+    }
+
     private static final class FileWrites implements ReplayServer.Writes {
         private final InputStream in;
+        private final boolean hold;
 
         FileWrites(InputStream in) {
+            this(in, false);
+        }
+
+        FileWrites(InputStream in, boolean hold) {
             this.in = in;
+            this.hold = hold;
+        }
+
+        @Override
+        public ReplayServer.Ending ending() {
+            return hold ? ReplayServer.Ending.HOLD : ReplayServer.Ending.AS_RECORDED;
         }
 
         @Override

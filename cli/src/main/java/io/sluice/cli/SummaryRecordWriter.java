@@ -172,6 +172,13 @@ final class SummaryRecordWriter implements RecordWriter {
             end.append("; ").append(transport);
         }
         line(s, "end", TextRecordWriter.escaped(end.toString()));
+        if (headers != null && headers.contains("x-sluice-capture-end")) {
+            // A --capture-failures file: how the live stream ended, which a file cannot always show (a timeout).
+            String truncated = headers.get("x-sluice-capture-truncated");
+            line(s, "captured", TextRecordWriter.escaped(headers.get("x-sluice-capture-end") + ": "
+                    + headers.get("x-sluice-capture-error", "-")
+                    + (truncated == null ? "" : "; the body's first " + truncated + " decoded bytes were not kept")));
+        }
         try {
             out.append(s);
         } catch (IOException e) {

@@ -9,7 +9,6 @@ import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.sun.net.httpserver.HttpServer;
 import io.sluice.core.testing.JsonTree;
 import io.sluice.netty.SseRelay;
-import io.sluice.netty.SseRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -129,14 +129,14 @@ final class StreamObservation implements SseObservation {
         List<SseRelay.Attempt> attempts = outcome.attempts();
         URI previous = null;
         for (SseRelay.Attempt attempt : attempts) {
-            meters.attempt(attempt.end());
+            meters.attempt(attempt.end().wireName());
             if (previous != null && !previous.equals(attempt.upstream())) {
                 meters.fallback();
             }
             previous = attempt.upstream();
         }
         LlmMessage message = outcome.tap() instanceof MessageCollector mc ? mc.message() : null;
-        finish(outcome.end(), outcome.events(), outcome.bytes(), message);
+        finish(outcome.end().wireName(), outcome.events(), outcome.bytes(), message);
     }
 
     private void finish(String end, long events, long bytes, LlmMessage message) {

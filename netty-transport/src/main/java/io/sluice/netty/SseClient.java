@@ -24,6 +24,7 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.core.SseException;
 
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
@@ -88,6 +89,8 @@ public final class SseClient implements AutoCloseable {
     private final SseConnectionPool pool;
     /** Null when none: each stream then checks a null observation, not a no-op call. */
     private final SseObserver observer;
+    /** Null when failures are not captured: then no stream records a byte. */
+    private final FailureCaptureFolder failures;
 
     /**
      * Everything that can fail is made before the client's own event loop group, which is made
@@ -128,6 +131,12 @@ public final class SseClient implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the capture file " + b.capture, e);
         }
+        try {
+            failures = b.captureFailures == null ? null : new FailureCaptureFolder(b.captureFailures);
+        } catch (UncheckedIOException e) {
+            closeCapture(e);
+            throw e;
+        }
         if (b.group != null) {
             group = b.group;
             channelType = b.channelType;
@@ -138,6 +147,9 @@ public final class SseClient implements AutoCloseable {
                 group = newGroup(b.threads, epoll);
             } catch (RuntimeException | Error e) {
                 closeCapture(e);
+                if (failures != null) {
+                    failures.close();
+                }
                 throw e;
             }
             channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
@@ -224,6 +236,9 @@ public final class SseClient implements AutoCloseable {
     @Override
     public void close() {
         shutdownOwnGroup();
+        if (failures != null) {
+            failures.close(); // after the loops: every stream has ended and queued its capture
+        }
         if (capture != null) {
             try {
                 synchronized (capture) { // PcapWriteHandler's shared-stream writes lock it too
@@ -245,6 +260,23 @@ public final class SseClient implements AutoCloseable {
 
     boolean gzip() {
         return gzip;
+    }
+
+    /** A recorder for one stream's connection when failures are captured; null (nothing recorded) otherwise. */
+    FailureRecorder newFailureRecorder() {
+        return failures == null ? null : new FailureRecorder(failures.options());
+    }
+
+    /**
+     * Captures a stream that ended with {@code error}, if worth it ({@link FailureRecorder#worthCapturing}):
+     * seals the recorder and returns the file it will be written to; null when not captured. Event loop.
+     */
+    Path captureFailure(FailureRecorder recorder, SseRequest request, SseException error) {
+        if (recorder == null || !recorder.worthCapturing(error)) {
+            return null;
+        }
+        recorder.seal();
+        return failures.submit(recorder, request, error);
     }
 
     ReconnectPolicy reconnectPolicy() {
@@ -273,7 +305,8 @@ public final class SseClient implements AutoCloseable {
      * {@code via} unless null. Through a proxy, the upstream's name is not resolved here (the
      * bootstrap's resolver does nothing): connect to {@link ProxyTunnel#unresolvedDestination}.
      */
-    Bootstrap bootstrap(EventLoop loop, SseRequest request, SseProxy via, SseDecoder decoder, ChannelInboundHandlerAdapter last) {
+    Bootstrap bootstrap(EventLoop loop, SseRequest request, SseProxy via, SseDecoder decoder, ChannelInboundHandlerAdapter last,
+                        FailureRecorder recorder) {
         Bootstrap bootstrap = new Bootstrap();
         if (via != null) {
             bootstrap.resolver(NoopAddressResolverGroup.INSTANCE);
@@ -316,7 +349,7 @@ public final class SseClient implements AutoCloseable {
                             p.addLast(IDLE, newIdleHandler());
                         }
                         p.addLast(HTTP, new HttpClientCodec());
-                        attachStream(p, decoder, last);
+                        attachStream(p, decoder, last, recorder);
                     }
                 });
     }
@@ -324,9 +357,15 @@ public final class SseClient implements AutoCloseable {
     /**
      * Adds one stream's handlers to a connection's pipeline: its first-byte timer, decompressor,
      * decoder and last handler, after the connection's own (proxy tunnel, TLS, capture, idle
-     * timer, HTTP codec), which a kept-alive connection keeps from stream to stream.
+     * timer, HTTP codec), which a kept-alive connection keeps from stream to stream. With a
+     * {@code recorder} (failures captured), its two taps: the wire's bytes before the codec, the
+     * decoded body before the decoder; each stream has its own, so a kept-alive connection's
+     * next stream starts with nothing recorded.
      */
-    void attachStream(ChannelPipeline p, SseDecoder decoder, ChannelInboundHandlerAdapter last) {
+    void attachStream(ChannelPipeline p, SseDecoder decoder, ChannelInboundHandlerAdapter last, FailureRecorder recorder) {
+        if (recorder != null) {
+            p.addBefore(HTTP, FailureRecorder.WIRE, recorder.wire());
+        }
         if (firstByteTimeoutMillis > 0) {
             p.addBefore(HTTP, "first-byte", new FirstByteTimeout(firstByteTimeoutMillis));
         }
@@ -336,13 +375,16 @@ public final class SseClient implements AutoCloseable {
         if (gzip) {
             p.addLast("gunzip", new SseDecompressor());
         }
+        if (recorder != null) {
+            p.addLast(FailureRecorder.BODY, recorder.body());
+        }
         p.addLast("sse", decoder);
         p.addLast("stream", last);
     }
 
     /** Takes a finished stream's handlers out of its connection's pipeline, before the connection is pooled. */
     private static void detachStream(ChannelPipeline p) {
-        for (String name : new String[] {"first-byte", "gunzip", "sse", "stream"}) {
+        for (String name : new String[] {FailureRecorder.WIRE, "first-byte", "gunzip", FailureRecorder.BODY, "sse", "stream"}) {
             if (p.get(name) != null) {
                 p.remove(name);
             }
@@ -473,6 +515,7 @@ public final class SseClient implements AutoCloseable {
         private int maxIdlePerHost = DEFAULT_MAX_IDLE_PER_HOST;
         private Duration poolIdleTimeout = DEFAULT_POOL_IDLE_TIMEOUT;
         private SseObserver observer;
+        private SseFailureCapture captureFailures;
 
         private Builder() {
         }
@@ -580,6 +623,20 @@ public final class SseClient implements AutoCloseable {
          */
         public Builder capture(Path pcapFile) {
             this.capture = pcapFile;
+            return this;
+        }
+
+        /**
+         * Writes a replayable {@code .http} file of each stream that fails, into the capture's
+         * folder ({@link SseFailureCapture}); null (the default) records nothing, and costs nothing.
+         * Captured: every failure of the upstream's once a response byte came (cut, timeout,
+         * malformed response, refusal, oversized event); not a cancel (nor a relay's client gone),
+         * a listener's exception, or a failure before any response byte (nothing to replay).
+         * {@link SseStream#failureCapture()} names the file; {@link #close()} waits for the files
+         * still being written. The folder is made when the client is built.
+         */
+        public Builder captureFailures(SseFailureCapture capture) {
+            this.captureFailures = capture;
             return this;
         }
 

@@ -33,6 +33,7 @@ import io.sluice.core.handoff.OwnedSseEvent;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -232,6 +233,20 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             return attempts;
         }
 
+        /**
+         * The capture files of this stream's failed upstream attempts, in order (usually one: the
+         * attempt whose failure the client got); empty when none left one.
+         */
+        public List<Path> captures() {
+            List<Path> files = new ArrayList<>(1);
+            for (Attempt a : attempts) {
+                if (a.capture() != null) {
+                    files.add(a.capture());
+                }
+            }
+            return files;
+        }
+
         /** How it ended: {@link End#OK}, {@link End#CLIENT_GONE}, or the error event's {@code error.type}. */
         public End end() {
             return error != null ? End.of(errorType(error)) : clientGone ? End.CLIENT_GONE : End.OK;
@@ -250,12 +265,14 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private final int status;
         private final String end;
         private final long nanos;
+        private final Path capture;
 
-        Attempt(URI upstream, int status, String end, long nanos) {
+        Attempt(URI upstream, int status, String end, long nanos, Path capture) {
             this.upstream = upstream;
             this.status = status;
             this.end = end;
             this.nanos = nanos;
+            this.capture = capture;
         }
 
         /** The upstream request's URI. */
@@ -283,9 +300,18 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             return nanos;
         }
 
+        /**
+         * The file this attempt's failure was captured to, when the relay's client captures
+         * failures ({@link SseClient.Builder#captureFailures}); null when it left none.
+         */
+        public Path capture() {
+            return capture;
+        }
+
         @Override
         public String toString() {
-            return upstream + " " + status + " " + end + " " + TimeUnit.NANOSECONDS.toMillis(nanos) + " ms";
+            return upstream + " " + status + " " + end + " " + TimeUnit.NANOSECONDS.toMillis(nanos) + " ms"
+                    + (capture == null ? "" : " " + capture);
         }
     }
 
@@ -993,7 +1019,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
 
         /** Leaves {@code t} behind, for the attempt planned on it. */
         private void next(Try t, String why) {
-            attempts.add(new Attempt(t.request.uri(), t.status, why, System.nanoTime() - t.startNanos));
+            attempts.add(new Attempt(t.request.uri(), t.status, why, System.nanoTime() - t.startNanos, t.capture()));
             current = null;
             if (t.stream != null) {
                 t.stream.cancel(); // after its end, a no-op; before, the provider stops generating
@@ -1053,7 +1079,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private void answerWithRefusal(SseException lastError) {
             if (current != null) {
                 attempts.add(new Attempt(current.request.uri(), current.status, errorType(lastError),
-                        System.nanoTime() - current.startNanos));
+                        System.nanoTime() - current.startNanos, current.capture()));
                 current = null;
             }
             FullHttpResponse response = new DefaultFullHttpResponse(version, refusal.status, refusal.body);
@@ -1116,7 +1142,8 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             }
             String end = error != null ? errorType(error) : gone != null ? "client_gone" : "ok";
             if (current != null) {
-                attempts.add(new Attempt(current.request.uri(), current.status, end, System.nanoTime() - current.startNanos));
+                attempts.add(new Attempt(current.request.uri(), current.status, end, System.nanoTime() - current.startNanos,
+                        current.capture()));
                 current = null;
             }
             if (tapping()) {
@@ -1159,6 +1186,11 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
 
             Try(SseRequest request) {
                 this.request = request;
+            }
+
+            /** The file the attempt's failure went to; null when it left none. */
+            Path capture() {
+                return stream == null ? null : stream.failureCapture();
             }
 
             @Override

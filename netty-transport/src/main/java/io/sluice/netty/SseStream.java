@@ -25,6 +25,7 @@ import io.sluice.core.handoff.OwnedSseEvent;
 import io.sluice.core.handoff.SseEventHandoff;
 import io.sluice.core.handoff.SseEventQueue;
 
+import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -61,11 +62,14 @@ public final class SseStream implements AutoCloseable {
     /** The current connection came from the client's pool: a failure before any response byte is retried once, fresh. */
     private boolean reusedConnection;
     private boolean freshConnection;
+    /** The current connection's recent bytes, when the client captures failures; null otherwise. */
+    private FailureRecorder recorder;
     private long eventsBefore;
     private long bytesBefore;
     // Written on the event loop before the end is signalled, read by any thread that has seen it.
     private volatile long eventsAtEnd;
     private volatile long bytesAtEnd;
+    private volatile Path failureCapture;
 
     SseStream(SseClient client, SseRequest request, EventLoop loop, SseListener listener, int highWater, int lowWater,
               SseObservation observation) {
@@ -104,6 +108,16 @@ public final class SseStream implements AutoCloseable {
     /** The event-stream body bytes (after decompression) this stream received in all, as {@link #eventsAtEnd()}. */
     public long bytesAtEnd() {
         return bytesAtEnd;
+    }
+
+    /**
+     * The file this stream's failure is being written to ({@link SseClient.Builder#captureFailures}),
+     * named as the stream ended and written soon after, off the event loop; null when the stream
+     * ended cleanly, was not captured, or the client captures nothing. Read it once the end is
+     * seen, as {@link #eventsAtEnd()}.
+     */
+    public Path failureCapture() {
+        return failureCapture;
     }
 
     /** The event loop this stream's connections run on. */
@@ -236,6 +250,7 @@ public final class SseStream implements AutoCloseable {
             bytesBefore += decoder.bytes();
         }
         decoder = client.newDecoder(listener instanceof SseResponseListener);
+        recorder = client.newFailureRecorder();
         SseProxy via = client.proxyFor(request);
         StreamHandler handler = new StreamHandler(via);
         if (queue == null) {
@@ -246,7 +261,7 @@ public final class SseStream implements AutoCloseable {
         if (pooled != null) {
             reusedConnection = true;
             channel = pooled;
-            client.attachStream(pooled.pipeline(), decoder, handler);
+            client.attachStream(pooled.pipeline(), decoder, handler, recorder);
             pooled.writeAndFlush(httpRequest());
             if (!paused()) {
                 pooled.read();
@@ -255,7 +270,7 @@ public final class SseStream implements AutoCloseable {
         }
         reusedConnection = false;
         client.connectionOpened();
-        Bootstrap bootstrap = client.bootstrap(loop, request, via, decoder, handler);
+        Bootstrap bootstrap = client.bootstrap(loop, request, via, decoder, handler, recorder);
         ChannelFuture connecting = via == null
                 ? bootstrap.connect(request.uri().getHost(), request.port())
                 : bootstrap.connect(ProxyTunnel.unresolvedDestination(request));
@@ -336,6 +351,10 @@ public final class SseStream implements AutoCloseable {
         terminated = true;
         eventsAtEnd = events();
         bytesAtEnd = bytes();
+        if (error != null) {
+            failureCapture = client.captureFailure(recorder, request, error); // before the end is told, so its hearers can name it
+        }
+        recorder = null;
         if (observation != null) {
             try {
                 observation.ended(error == null ? "ok" : error.errorType(), eventsAtEnd, bytesAtEnd, error);
