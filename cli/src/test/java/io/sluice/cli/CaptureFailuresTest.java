@@ -83,7 +83,7 @@ class CaptureFailuresTest {
                         List.of(GetCommand.getRequest("http://127.0.0.1:" + upstreamPort)),
                         RelayCommand.retryPolicy(1, Duration.ofSeconds(2), Duration.ofSeconds(10)), ProtocolOptions.Protocols.PLAIN,
                         null, null, Duration.ZERO, idleTimeout, Duration.ZERO, false, 1 << 20, true, false),
-                SseRequestGuard.withDefaults(), w -> { }, outcomes::add, null, null,
+                SseRequestGuard.withDefaults(), w -> { }, outcomes::add, null, null, null,
                 SseFailureCapture.builder(dir).build());
         opened.push(relay);
         return relay.port();
