@@ -435,17 +435,7 @@ public final class SseStream implements AutoCloseable {
                     return;
                 }
             }
-            if (queue != null) {
-                queue.offer(event);
-                return;
-            }
-            try {
-                listener.onEvent(event);
-            } catch (RuntimeException e) {
-                listenerFailed(ctx, e);
-            } finally {
-                event.release();
-            }
+            queue.offer(event); // owned events come only to a queue: a listener reads the parser's views (onEvent)
         }
 
         /** A listener's event, straight from the parser: the view is read before this returns. */
@@ -457,6 +447,9 @@ public final class SseStream implements AutoCloseable {
             lastEventId = view.lastEventId();
             connectionDeliveredEvent = true;
             try {
+                if (observation != null) {
+                    observation.event(view, bytes());
+                }
                 listener.onEvent(view);
             } catch (RuntimeException e) {
                 listenerFailed(ctx, e);

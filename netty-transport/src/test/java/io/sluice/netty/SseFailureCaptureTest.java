@@ -375,7 +375,7 @@ class SseFailureCaptureTest {
                         + ((InetSocketAddress) relayServer.localAddress()).getPort() + "/relay")), client);
                 assertNull(client.awaitEnd(), "the relay ends the client's stream with an error event");
                 SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
-                assertEquals("upstream_closed_early", outcome.end());
+                assertEquals("upstream_closed_early", outcome.end().wireName());
                 assertEquals(1, outcome.captures().size(), outcome.toString());
                 Path file = await(outcome.captures().get(0));
                 assertFalse(Files.readString(file, StandardCharsets.ISO_8859_1).contains("sk-SECRET"));

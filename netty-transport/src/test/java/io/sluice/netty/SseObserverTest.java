@@ -160,7 +160,7 @@ class SseObserverTest {
                 SseRelay.Outcome outcome = assertInstanceOf(SseRelay.Outcome.class, observer.end.get(10, TimeUnit.SECONDS));
                 assertEquals(List.of("relay /v1/messages", "head 200", "event message_start", "first content",
                         "event content_block_delta", "event message_stop", "ended ok 3 attempts 2"), observer.calls);
-                assertEquals(List.of("upstream_unreachable", "ok"), outcome.attempts().stream().map(SseRelay.Attempt::end).toList());
+                assertEquals(List.of("upstream_unreachable", "ok"), outcome.attempts().stream().map(attempt -> attempt.end().wireName()).toList());
                 assertEquals(outcome.bytes(), observer.streamBytes.get(observer.streamBytes.size() - 1),
                         "the last event's byte count is what the relay wrote in all");
             } finally {

@@ -128,7 +128,7 @@ class SseRelayRewriteTest {
             assertTrue(seen.endsWith("\n{\"stream\":true}+more"), seen);
             assertTrue(seen.contains("content-length: 20"), seen);
             assertEquals(3, outcome.events(), "a hidden event is not written, so not counted");
-            assertEquals("ok", outcome.end());
+            assertEquals("ok", outcome.end().wireName());
         }
     }
 
@@ -169,7 +169,7 @@ class SseRelayRewriteTest {
 
             assertNull(client.awaitEnd());
             assertEquals(4, client.events.size());
-            assertEquals("ok", outcomes.poll(10, TimeUnit.SECONDS).end());
+            assertEquals("ok", outcomes.poll(10, TimeUnit.SECONDS).end().wireName());
         }
     }
 
@@ -184,7 +184,7 @@ class SseRelayRewriteTest {
             SseStatusException refused = assertInstanceOf(SseStatusException.class, client.awaitEnd());
             assertEquals(502, refused.status().code());
             assertTrue(refused.bodyAsString().contains("\"type\":\"relay_failed\""), refused.bodyAsString());
-            assertEquals("relay_failed", outcomes.poll(10, TimeUnit.SECONDS).end());
+            assertEquals("relay_failed", outcomes.poll(10, TimeUnit.SECONDS).end().wireName());
             assertTrue(upstream.requests.isEmpty());
         }
     }
