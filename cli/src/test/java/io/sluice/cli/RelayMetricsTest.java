@@ -228,6 +228,17 @@ class RelayMetricsTest {
         }
     }
 
+    @Test
+    void aMetricsAddressInUseIsAnInputErrorBeforeTheRelayListens() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            SluiceRunner.Result result = SluiceRunner.run("relay", "--listen", "127.0.0.1:0",
+                    "--metrics", "127.0.0.1:" + taken.getLocalPort(), "--upstream", "http://127.0.0.1:9/");
+            result.assertOneLineOnStderr(Sluice.EXIT_INPUT);
+            assertTrue(result.err().startsWith("sluice relay: cannot serve metrics on 127.0.0.1:" + taken.getLocalPort()),
+                    result.err());
+        }
+    }
+
     private static String read(Path file) {
         try {
             return Files.readString(file);
