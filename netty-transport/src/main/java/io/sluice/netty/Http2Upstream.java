@@ -9,7 +9,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
@@ -374,8 +376,10 @@ final class Http2Upstream extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * First in each stream's child channel: a {@code RST_STREAM} from the peer becomes the cause
-     * of the stream's typed end, and a {@code GOAWAY} that leaves the stream out marks it unprocessed.
+     * After the codec in each stream's child channel: a {@code RST_STREAM} from the peer (which
+     * the codec passes on as it is) becomes the cause of the stream's typed end, a {@code GOAWAY}
+     * that leaves the stream out marks it unprocessed, and the codec's own {@code x-http2-*}
+     * headers leave the response, so a listener (a relay) sees the upstream's headers only.
      */
     static final class StreamWatch extends ChannelInboundHandlerAdapter {
         /** The peer did not process the stream (GOAWAY above it, or REFUSED_STREAM): safe to send again. */
@@ -383,7 +387,11 @@ final class Http2Upstream extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof Http2ResetFrame reset) {
+            if (msg instanceof HttpResponse response) {
+                for (HttpConversionUtil.ExtensionHeaderNames name : HttpConversionUtil.ExtensionHeaderNames.values()) {
+                    response.headers().remove(name.text());
+                }
+            } else if (msg instanceof Http2ResetFrame reset) {
                 Http2Error error = Http2Error.valueOf(reset.errorCode());
                 unprocessed |= error == Http2Error.REFUSED_STREAM;
                 ctx.fireExceptionCaught(Http2Exception.streamError(reset.stream().id(),

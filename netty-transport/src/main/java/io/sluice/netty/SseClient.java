@@ -334,15 +334,15 @@ public final class SseClient implements AutoCloseable {
     }
 
     /**
-     * An HTTP/2 stream's child channel: the watch for resets and {@code GOAWAY}, the idle timer,
-     * the codec that turns frames into {@code HttpObject}s, then the stream's handlers as on HTTP/1.1.
+     * An HTTP/2 stream's child channel: the idle timer, the codec that turns frames into
+     * {@code HttpObject}s, the watch for resets and {@code GOAWAY}, then the stream's handlers as on HTTP/1.1.
      */
     void attachHttp2Stream(ChannelPipeline p, Http2Upstream.StreamWatch watch, SseDecoder decoder, ChannelInboundHandlerAdapter last) {
-        p.addLast("h2-watch", watch);
         if (idleTimeoutMillis > 0) {
             p.addLast(IDLE, newIdleHandler());
         }
         p.addLast(HTTP, new Http2StreamFrameToHttpObjectCodec(false));
+        p.addLast("h2-watch", watch);
         attachStream(p, decoder, last);
     }
 

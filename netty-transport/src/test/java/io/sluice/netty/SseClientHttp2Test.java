@@ -456,6 +456,46 @@ class SseClientHttp2Test {
     }
 
     @Test
+    void losingTheConnectionEndsEveryOpenStreamWithTheTypedErrorOfACut() throws Exception {
+        CompletableFuture<Channel> connection = new CompletableFuture<>();
+        int port = serve(SseServerProtocols.builder(p -> {
+            connection.complete(p.channel().parent());
+            p.addLast(new HttpObjectAggregator(1 << 16), new SseResponder(Duration.ZERO,
+                    emitter -> emitter.event("message", emitter.uri(), null))); // and then nothing, for ever
+        }).h2c(true));
+        try (SseClient client = client(SseClient.Protocol.HTTP_2_PRIOR_KNOWLEDGE).build()) {
+            HttpHeadersSeen a = new HttpHeadersSeen();
+            SseStream first = client.open(SseRequest.get(URI.create("http://127.0.0.1:" + port + "/a")), a);
+            HttpHeadersSeen b = new HttpHeadersSeen();
+            client.open(SseRequest.get(URI.create("http://127.0.0.1:" + port + "/b")), first.eventLoop(), b);
+            while (a.events.isEmpty() || b.events.isEmpty()) {
+                Thread.sleep(5);
+            }
+            assertEquals(1, connections.get());
+            assertEquals("text/event-stream; charset=utf-8", a.headers.get().get(HttpHeaderNames.CONTENT_TYPE));
+            assertTrue(a.headers.get().names().stream().noneMatch(n -> n.startsWith("x-http2-")),
+                    "the codec's own headers are not the upstream's: " + a.headers.get().names());
+
+            connection.get().close();
+            for (HttpHeadersSeen seen : List.of(a, b)) {
+                SseClosedEarlyException cut = assertInstanceOf(SseClosedEarlyException.class, seen.awaitEnd());
+                assertTrue(cut.retryable());
+                assertEquals(1, cut.events());
+            }
+        }
+    }
+
+    /** A recorder that keeps the response's headers too. */
+    private static final class HttpHeadersSeen extends Recorder {
+        final CompletableFuture<io.netty.handler.codec.http.HttpHeaders> headers = new CompletableFuture<>();
+
+        @Override
+        public void onOpen(HttpResponseStatus status, io.netty.handler.codec.http.HttpHeaders responseHeaders) {
+            headers.complete(new io.netty.handler.codec.http.DefaultHttpHeaders().set(responseHeaders));
+        }
+    }
+
+    @Test
     void http2WithoutPriorKnowledgeSpeaksHttp11ToAPlainTextUpstream() throws Exception {
         int port = serve(SseServerProtocols.builder(responder(SseClientHttp2Test::threeEventsThenEnd)).h2c(true));
         try (SseClient client = client(SseClient.Protocol.HTTP_2).build()) {
