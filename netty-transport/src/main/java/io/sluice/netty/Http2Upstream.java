@@ -167,7 +167,9 @@ final class Http2Upstream extends ChannelInboundHandlerAdapter {
 
     /** The HTTP/2 codec and the stream multiplexer, before this handler. */
     private void addHttp2(ChannelPipeline p) {
-        p.channel().config().setAutoRead(true); // the connection reads for every stream; each child reads on demand
+        if (p.channel().isActive()) {
+            autoRead(p.channel());
+        } // else h2c: at channelActive (Netty 4.1 would read a socket still connecting)
         p.addBefore(NAME, "h2", Http2FrameCodecBuilder.forClient()
                 .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
                 // Closed by the pool only when no stream is open, or on a failure: nothing to wait for.
@@ -234,6 +236,19 @@ final class Http2Upstream extends ChannelInboundHandlerAdapter {
                 channel.close();
             }
         }, pool.idleNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** The connection reads for every stream, each child channel on demand: its stream's window goes back only then. */
+    private static void autoRead(Channel ch) {
+        ch.config().setAutoRead(true);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        if (ctx.pipeline().get("h2") != null) {
+            autoRead(ctx.channel());
+        }
+        ctx.fireChannelActive();
     }
 
     @Override

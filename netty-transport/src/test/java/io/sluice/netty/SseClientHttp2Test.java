@@ -215,8 +215,10 @@ class SseClientHttp2Test {
                 recorders.add(seen);
                 client.open(SseRequest.get(URI.create("http://127.0.0.1:" + port + "/s" + i)), seen);
             }
-            for (int i = 0; i < 1000; i++) {
-                assertNull(recorders.get(i).awaitEnd(), "stream " + i);
+            for (int n = 0; n < 1000; n++) {
+                int i = n;
+                SseException error = recorders.get(i).awaitEnd();
+                assertNull(error, () -> "stream " + i + ": " + error + " caused by " + error.getCause());
                 assertEquals(6, recorders.get(i).events.size());
                 assertEquals("message|/s" + i + "#4|", recorders.get(i).events.get(4));
             }
