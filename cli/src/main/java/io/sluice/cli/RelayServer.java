@@ -102,6 +102,13 @@ final class RelayServer extends CommandServer {
     /** As above, every upstream connection through {@code proxy} (null: direct). */
     static RelayServer start(Options options, SseRequestGuard guard, Consumer<String> warnings,
                              Consumer<SseRelay.Outcome> accessLog, SseRequestAuthenticator authenticator, SseProxy proxy) {
+        return start(options, guard, warnings, accessLog, authenticator, proxy, SseClient.Protocol.HTTP_1_1);
+    }
+
+    /** As above, speaking {@code upstreamProtocol} to the upstreams. */
+    static RelayServer start(Options options, SseRequestGuard guard, Consumer<String> warnings,
+                             Consumer<SseRelay.Outcome> accessLog, SseRequestAuthenticator authenticator, SseProxy proxy,
+                             SseClient.Protocol upstreamProtocol) {
         RelayServer s = new RelayServer();
         try {
             s.client = SseClient.builder()
@@ -110,6 +117,7 @@ final class RelayServer extends CommandServer {
                     .idleTimeout(options.idleTimeout())
                     .firstByteTimeout(options.firstByteTimeout())
                     .proxy(proxy)
+                    .protocol(upstreamProtocol)
                     .build();
             List<String> dropped = new ArrayList<>();
             if (authenticator != null) {
