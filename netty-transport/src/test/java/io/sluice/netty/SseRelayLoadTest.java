@@ -58,7 +58,31 @@ class SseRelayLoadTest {
             // upstream holds its second event until all 1,000 clients have their first.
             round = load.run(STREAMS, EVENTS, Duration.ofSeconds(20));
         }
+        assertWholeInOrderAndBounded(round);
+    }
 
+    /**
+     * The same over HTTP/2 at both hops (h2c): the streams share a few connections each way, at
+     * most 256 streams each, and the bounds hold, as each stream's child channel holds no more than
+     * an HTTP/1.1 connection does.
+     */
+    @Test
+    void overHttp2AtBothHopsAThousandConcurrentStreamsShareAFewConnectionsInBoundedMemory() throws Exception {
+        RelayLoad.Round round;
+        long upstreamConnections;
+        long downstreamConnections;
+        try (RelayLoad load = new RelayLoad(2, true, true, true)) {
+            round = load.run(STREAMS, EVENTS, Duration.ofSeconds(20));
+            upstreamConnections = load.upstreamConnections();
+            downstreamConnections = load.downstreamConnections();
+        }
+        assertWholeInOrderAndBounded(round);
+        // 1,000 streams at 256 a connection: 4 downstream; upstream, 4 or so on each of the relay's 2 loops.
+        assertTrue(downstreamConnections <= 8, "downstream connections: " + downstreamConnections);
+        assertTrue(upstreamConnections <= 12, "upstream connections: " + upstreamConnections);
+    }
+
+    private static void assertWholeInOrderAndBounded(RelayLoad.Round round) {
         assertEquals(0, round.failures().size(), () -> round.failures().size() + " streams failed, first: " + round.failures().get(0));
         assertEquals(STREAMS, round.outcomes().size(), "one outcome per relayed stream");
         for (SseRelay.Outcome outcome : round.outcomes()) {
