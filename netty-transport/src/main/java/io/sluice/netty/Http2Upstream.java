@@ -230,6 +230,9 @@ final class Http2Upstream extends ChannelInboundHandlerAdapter {
             channel.close();
             return;
         }
+        if (timer != null) {
+            timer.cancel(false); // an earlier idle spell's: this one's timeout starts now
+        }
         timer = loop.schedule(() -> {
             if (streams == 0 && state == State.OPEN) {
                 pool.evicted.increment();
