@@ -2,6 +2,7 @@ package io.sluice.netty;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -175,12 +176,7 @@ final class Http2Upstream extends ChannelInboundHandlerAdapter {
                 // Closed by the pool only when no stream is open, or on a failure: nothing to wait for.
                 .gracefulShutdownTimeoutMillis(0)
                 .build());
-        p.addBefore(NAME, "h2-multiplex", new Http2MultiplexHandler(new ChannelInboundHandlerAdapter() {
-            @Override
-            public void channelActive(ChannelHandlerContext ctx) {
-                ctx.close(); // pushes are refused in our settings; a stream the peer opens anyway is reset
-            }
-        }));
+        p.addBefore(NAME, "h2-multiplex", new Http2MultiplexHandler(RefusePeerStreams.INSTANCE));
         timer = loop.schedule(() -> {
             cause = new SseConnectException("no HTTP/2 settings from the server within "
                     + client.connectTimeoutMillis() + " ms", null);
@@ -390,6 +386,17 @@ final class Http2Upstream extends ChannelInboundHandlerAdapter {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable error) {
             ctx.fireExceptionCaught(error); // the default logs a warning too; the stream's error says it
+        }
+    }
+
+    /** Resets a stream the peer opens: our settings refuse pushes, and a server opens no other. */
+    @ChannelHandler.Sharable
+    private static final class RefusePeerStreams extends ChannelInboundHandlerAdapter {
+        static final RefusePeerStreams INSTANCE = new RefusePeerStreams();
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.close();
         }
     }
 
