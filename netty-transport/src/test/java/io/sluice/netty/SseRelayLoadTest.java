@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A thousand relayed streams at once over loopback ({@link RelayLoad}); the figures themselves come
  * from {@link RelayLoadBenchmark}, this pins what must hold at that scale.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
 class SseRelayLoadTest {
     private static final int STREAMS = 1000;
     private static final int EVENTS = 20;
@@ -72,7 +72,11 @@ class SseRelayLoadTest {
         long upstreamConnections;
         long downstreamConnections;
         try (RelayLoad load = new RelayLoad(2, true, true, true)) {
-            round = load.run(STREAMS, EVENTS, Duration.ofSeconds(20));
+            // 40 s a phase, not 20: on the Netty 4.1 line this burst relays 3 to 4 times slower over
+            // h2c than over HTTP/1.1 (RelayLoadBenchmark, 1,000 x 20, at load 20: about 2,000
+            // events/s against 6,700), and the leak detector's records slow it again. A stall
+            // still times out.
+            round = load.run(STREAMS, EVENTS, Duration.ofSeconds(40));
             upstreamConnections = load.upstreamConnections();
             downstreamConnections = load.downstreamConnections();
         }
