@@ -33,6 +33,14 @@ class SseRelayLoadTest {
      */
     private static final long DIRECT_BYTES_PER_STREAM = 16 * 1024;
     /**
+     * Direct memory over h2c at both hops: twice the HTTP/1.1 bound. A burst that a thousand
+     * sockets' kernel buffers take over HTTP/1.1 waits here in a few connections' outbound buffers
+     * and flow controllers, in the JVM (RelayLoadBenchmark: 19 to 28 MiB for 1,000 streams of 100
+     * events against 9 to 10 MiB; 17 MiB seen here at 20 events). Still a bound a stream: a leg
+     * that kept what it relayed would pass it.
+     */
+    private static final long HTTP2_DIRECT_BYTES_PER_STREAM = 32 * 1024;
+    /**
      * Live heap: each stream here is four sockets in this JVM (client, relay downstream, relay
      * upstream, upstream server), each a channel, a pipeline and its handlers' state, with no buffer
      * of events. Measured: about 13 KiB for all four; 32 KiB leaves room for the 4.1 line and the
@@ -58,7 +66,7 @@ class SseRelayLoadTest {
             // upstream holds its second event until all 1,000 clients have their first.
             round = load.run(STREAMS, EVENTS, Duration.ofSeconds(20));
         }
-        assertWholeInOrderAndBounded(round);
+        assertWholeInOrderAndBounded(round, DIRECT_BYTES_PER_STREAM);
     }
 
     /**
@@ -80,7 +88,7 @@ class SseRelayLoadTest {
             upstreamConnections = load.upstreamConnections();
             downstreamConnections = load.downstreamConnections();
         }
-        assertWholeInOrderAndBounded(round);
+        assertWholeInOrderAndBounded(round, HTTP2_DIRECT_BYTES_PER_STREAM);
         // 1,000 streams opened at once, from cold: 100 wait for each new connection until its peer's
         // settings say how many it takes (Http2Upstream), so 10 downstream (the readers' one loop)
         // and at most 10 on each of the relay's 2 loops upstream, against 1,000 each over HTTP/1.1.
@@ -88,7 +96,7 @@ class SseRelayLoadTest {
         assertTrue(upstreamConnections <= 20, "upstream connections: " + upstreamConnections);
     }
 
-    private static void assertWholeInOrderAndBounded(RelayLoad.Round round) {
+    private static void assertWholeInOrderAndBounded(RelayLoad.Round round, long directBytesPerStream) {
         assertEquals(0, round.failures().size(), () -> round.failures().size() + " streams failed, first: " + round.failures().get(0));
         assertEquals(STREAMS, round.outcomes().size(), "one outcome per relayed stream");
         for (SseRelay.Outcome outcome : round.outcomes()) {
@@ -96,7 +104,7 @@ class SseRelayLoadTest {
                     && outcome.events() == EVENTS && outcome.firstEventNanos() >= 0, outcome::toString);
         }
         RelayLoad.Memory memory = round.memory();
-        assertTrue(memory.allocatorDirectHighWater() <= STREAMS * DIRECT_BYTES_PER_STREAM + allocatorGranule(), memory::toString);
+        assertTrue(memory.allocatorDirectHighWater() <= STREAMS * directBytesPerStream + allocatorGranule(), memory::toString);
         assertTrue(memory.liveHeapPerStream(STREAMS) <= LIVE_HEAP_BYTES_PER_STREAM, memory::toString);
     }
 }
