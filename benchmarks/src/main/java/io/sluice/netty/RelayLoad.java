@@ -47,6 +47,11 @@ import java.util.concurrent.TimeUnit;
  * and a relay that buffered until the end would never release the hold (the round times out).
  * Then every upstream writes the rest as fast as it can and ends: throughput.
  *
+ * <p>Protocols: HTTP/1.1 on both sides, or HTTP/2 (h2c by prior knowledge) upstream, downstream or
+ * both. Over HTTP/1.1 each stream has a connection of its own at each hop; over HTTP/2 the streams
+ * share connections (up to 256 streams each, {@link SseServerProtocols}' default and the client's
+ * cap), each stream a child channel with its own flow control.
+ *
  * <p>Threads: the upstream server and the clients have one event loop each, the relay (its
  * downstream channels and, on the same loops, its upstream connections) has {@code relayThreads}.
  * Everything runs in this JVM, so the memory figures are the whole loopback system's (upstream
@@ -67,23 +72,43 @@ final class RelayLoad implements AutoCloseable {
     private final SseClient readerClient;
     private final int relayThreads;
     private final boolean consolidateFlushes;
+    private final boolean upstreamHttp2;
+    private final boolean downstreamHttp2;
 
     /**
      * @param consolidateFlushes the relay's {@link SseRelay.Builder#consolidateFlushes} (its default
      *     is true): the flushes of one event-loop turn (the events of one upstream read) become one
      */
     RelayLoad(int relayThreads, boolean consolidateFlushes) {
-        this(relayThreads, consolidateFlushes, null);
+        this(relayThreads, consolidateFlushes, false, false, null);
     }
 
-    /** @param captureFailures the relay's client records every stream for it (null: nothing recorded) */
-    RelayLoad(int relayThreads, boolean consolidateFlushes, SseFailureCapture captureFailures) {
+    /**
+     * @param upstreamHttp2 the upstream server and the relay's client speak h2c
+     * @param downstreamHttp2 the relay and the readers speak h2c
+     * @param captureFailures the relay's client records every stream for it (null: nothing recorded)
+     */
+    RelayLoad(int relayThreads, boolean consolidateFlushes, boolean upstreamHttp2, boolean downstreamHttp2,
+              SseFailureCapture captureFailures) {
         this.relayThreads = relayThreads;
         this.consolidateFlushes = consolidateFlushes;
+        this.upstreamHttp2 = upstreamHttp2;
+        this.downstreamHttp2 = downstreamHttp2;
         this.relayGroup = TestLoops.nio(relayThreads);
         this.relayClient = SseClient.builder().eventLoopGroup(relayGroup, NioSocketChannel.class)
-                .captureFailures(captureFailures).build();
-        this.readerClient = SseClient.builder().eventLoopGroup(clientGroup, NioSocketChannel.class).build();
+                .captureFailures(captureFailures)
+                .protocol(upstreamHttp2 ? SseClient.Protocol.HTTP_2_PRIOR_KNOWLEDGE : SseClient.Protocol.HTTP_1_1).build();
+        this.readerClient = SseClient.builder().eventLoopGroup(clientGroup, NioSocketChannel.class)
+                .protocol(downstreamHttp2 ? SseClient.Protocol.HTTP_2_PRIOR_KNOWLEDGE : SseClient.Protocol.HTTP_1_1).build();
+    }
+
+    /** Connections opened by the relay's client to the upstream and by the readers to the relay, over all rounds. */
+    long upstreamConnections() {
+        return relayClient.connectionsOpened();
+    }
+
+    long downstreamConnections() {
+        return readerClient.connectionsOpened();
     }
 
     int relayThreads() {
@@ -132,7 +157,7 @@ final class RelayLoad implements AutoCloseable {
         if (events < 1) {
             throw new IllegalArgumentException("need at least one event per stream, got " + events);
         }
-        Queue<Channel> held = new ConcurrentLinkedQueue<>();
+        Queue<Held> held = new ConcurrentLinkedQueue<>();
         Queue<SseRelay.Outcome> outcomes = new ConcurrentLinkedQueue<>();
         CountDownLatch heads = new CountDownLatch(streams);
         CountDownLatch upstreamRequests = new CountDownLatch(streams);
@@ -141,11 +166,12 @@ final class RelayLoad implements AutoCloseable {
         Histogram restPassThrough = new ConcurrentHistogram(TimeUnit.SECONDS.toNanos(60), 3);
         List<Reader> readers = new ArrayList<>(streams);
         long liveHeapBefore = liveHeap();
-        try (LoopbackServer upstream = LoopbackServer.start(upstreamGroup, (ch, request) -> {
-            held.add(ch);
-            upstreamRequests.countDown();
-            LoopbackServer.write(ch, LoopbackServer.SSE_HEADERS_CHUNKED);
-        }); Sampler sampler = new Sampler()) {
+        try (Upstream upstream = upstreamHttp2 ? new Http2Upstream(upstreamGroup, held, upstreamRequests)
+                : new Http1Upstream(LoopbackServer.start(upstreamGroup, (ch, request) -> {
+                    held.add(new Http1Held(ch));
+                    upstreamRequests.countDown();
+                    LoopbackServer.write(ch, LoopbackServer.SSE_HEADERS_CHUNKED);
+                })); Sampler sampler = new Sampler()) {
             Channel relay = relayServer(upstream, outcomes);
             try {
                 URI relayUri = URI.create("http://127.0.0.1:" + ((InetSocketAddress) relay.localAddress()).getPort());
@@ -165,8 +191,8 @@ final class RelayLoad implements AutoCloseable {
                 long[] relayThreads = relayThreadIds();
                 long relayAllocatedBefore = allocatedBytes(relayThreads);
                 long restStart = System.nanoTime();
-                for (Channel ch : held) {
-                    ch.eventLoop().execute(() -> writeRest(ch, events));
+                for (Held h : held) {
+                    h.channel().eventLoop().execute(() -> writeRest(h, events));
                 }
                 await(ended, timeout, "ends", readers);
                 long restNanos = System.nanoTime() - restStart;
@@ -214,7 +240,7 @@ final class RelayLoad implements AutoCloseable {
         return sum;
     }
 
-    private Channel relayServer(LoopbackServer upstream, Queue<SseRelay.Outcome> outcomes) {
+    private Channel relayServer(Upstream upstream, Queue<SseRelay.Outcome> outcomes) {
         SseRelay handler = SseRelay.builder(relayClient, request -> SseRequest.get(upstream.uri(request.uri())))
                 .heartbeat(Duration.ZERO)
                 .consolidateFlushes(consolidateFlushes)
@@ -225,14 +251,109 @@ final class RelayLoad implements AutoCloseable {
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        // GET only: no aggregator, the relay releases the request's empty last content.
-                        ch.pipeline().addLast(new HttpServerCodec(), handler);
-                    }
-                })
+                .childHandler(downstreamHttp2
+                        // Every stream a child channel: its request comes whole, as one FullHttpRequest.
+                        ? SseServerProtocols.builder(p -> p.addLast(handler)).h2c(true).build()
+                        : new ChannelInitializer<Channel>() {
+                            @Override
+                            protected void initChannel(Channel ch) {
+                                // GET only: no aggregator, the relay releases the request's empty last content.
+                                ch.pipeline().addLast(new HttpServerCodec(), handler);
+                            }
+                        })
                 .bind("127.0.0.1", 0).syncUninterruptibly().channel();
+    }
+
+    /** The upstream server of a round. */
+    private interface Upstream extends AutoCloseable {
+        URI uri(String path);
+
+        @Override
+        void close();
+    }
+
+    /** An upstream stream, held until the round writes to it: its events, then its end. */
+    private interface Held {
+        Channel channel();
+
+        void write(String event);
+
+        void end();
+    }
+
+    private record Http1Upstream(LoopbackServer server) implements Upstream {
+        @Override
+        public URI uri(String path) {
+            return server.uri(path);
+        }
+
+        @Override
+        public void close() {
+            server.close();
+        }
+    }
+
+    /** A chunked HTTP/1.1 response, written as raw bytes. */
+    private record Http1Held(Channel channel) implements Held {
+        @Override
+        public void write(String event) {
+            LoopbackServer.write(channel, LoopbackServer.chunk(event));
+        }
+
+        @Override
+        public void end() {
+            LoopbackServer.write(channel, "0\r\n\r\n");
+        }
+    }
+
+    /** An h2c server ({@link SseServerProtocols}): each stream answers its head, then is held. */
+    private static final class Http2Upstream implements Upstream {
+        private final Channel server;
+
+        Http2Upstream(EventLoopGroup group, Queue<Held> held, CountDownLatch requests) {
+            server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .childHandler(SseServerProtocols.builder(p -> p.addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                            io.netty.util.ReferenceCountUtil.release(msg);
+                            if (!(msg instanceof io.netty.handler.codec.http.HttpRequest)) {
+                                return;
+                            }
+                            io.netty.handler.codec.http.DefaultHttpResponse head = new io.netty.handler.codec.http.DefaultHttpResponse(
+                                    io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+                            head.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_TYPE, "text/event-stream");
+                            ctx.writeAndFlush(head);
+                            held.add(new Http2Held(ctx.channel()));
+                            requests.countDown();
+                        }
+                    })).h2c(true).build())
+                    .bind("127.0.0.1", 0).syncUninterruptibly().channel();
+        }
+
+        @Override
+        public URI uri(String path) {
+            return URI.create("http://127.0.0.1:" + ((InetSocketAddress) server.localAddress()).getPort() + path);
+        }
+
+        @Override
+        public void close() {
+            server.close().syncUninterruptibly();
+        }
+    }
+
+    /** An HTTP/2 stream's response: each event a DATA frame, the end an empty one with END_STREAM. */
+    private record Http2Held(Channel channel) implements Held {
+        @Override
+        public void write(String event) {
+            channel.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(
+                    io.netty.buffer.Unpooled.copiedBuffer(event, StandardCharsets.US_ASCII)));
+        }
+
+        @Override
+        public void end() {
+            channel.writeAndFlush(io.netty.handler.codec.http.LastHttpContent.EMPTY_LAST_CONTENT);
+        }
     }
 
     /** Event {@code index}'s data: the index, the upstream's write time, the delta. */
@@ -241,12 +362,12 @@ final class RelayLoad implements AutoCloseable {
     }
 
     /** Each stream's first event, {@link #FIRST_EVENTS_PER_MILLI} a millisecond, on the upstream's one loop. */
-    private void writeFirstEvents(List<Channel> streams) {
+    private void writeFirstEvents(List<Held> streams) {
         int[] next = {0};
         ScheduledFuture<?>[] ticks = new ScheduledFuture<?>[1];
         ticks[0] = upstreamGroup.next().scheduleAtFixedRate(() -> {
             for (int i = 0; i < FIRST_EVENTS_PER_MILLI && next[0] < streams.size(); i++) {
-                LoopbackServer.write(streams.get(next[0]++), LoopbackServer.chunk(event(0)));
+                streams.get(next[0]++).write(event(0));
             }
             if (next[0] == streams.size()) {
                 ticks[0].cancel(false);
@@ -255,11 +376,11 @@ final class RelayLoad implements AutoCloseable {
     }
 
     /** The rest of a stream, each event flushed as a provider flushes its deltas, then the last chunk. */
-    private static void writeRest(Channel ch, int events) {
+    private static void writeRest(Held stream, int events) {
         for (int i = 1; i < events; i++) {
-            LoopbackServer.write(ch, LoopbackServer.chunk(event(i)));
+            stream.write(event(i));
         }
-        LoopbackServer.write(ch, "0\r\n\r\n");
+        stream.end();
     }
 
     private static void await(CountDownLatch latch, Duration timeout, String what, List<Reader> readers)

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBufAllocator;
 import org.HdrHistogram.Histogram;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * S concurrent streams of E events through an {@link SseRelay} on loopback ({@link RelayLoad}: an
@@ -29,9 +30,11 @@ import java.time.Duration;
  *
  * A main class rather than JMH: the figure is a whole system's. Round 1 warms the JIT. Stops by
  * itself. Run (docs/gateway.md):
- * {@code java -cp benchmarks/target/benchmarks.jar io.sluice.netty.RelayLoadBenchmark 1000 100 3 [each|consolidated] [capture]}
+ * {@code java -cp benchmarks/target/benchmarks.jar io.sluice.netty.RelayLoadBenchmark 1000 100 3
+ * [each|consolidated] [h1|h2|h2-upstream|h2-downstream] [capture]}
  * (streams, events per stream, rounds; {@link SseRelay.Builder#consolidateFlushes} off or on;
- * the relay's client recording every stream for {@link SseClient.Builder#captureFailures}).
+ * HTTP/1.1 at both hops, the default, or h2c at both, upstream only or downstream only; the
+ * relay's client recording every stream for {@link SseClient.Builder#captureFailures}).
  */
 public final class RelayLoadBenchmark {
     private static final int RELAY_THREADS = 2;
@@ -44,8 +47,14 @@ public final class RelayLoadBenchmark {
         int events = args.length > 1 ? Integer.parseInt(args[1]) : 100;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         boolean consolidate = args.length <= 3 || !args[3].equals("each");
+        String protocols = args.length > 4 ? args[4] : "h1";
+        if (!List.of("h1", "h2", "h2-upstream", "h2-downstream").contains(protocols)) {
+            throw new IllegalArgumentException("protocols: h1, h2, h2-upstream or h2-downstream, not " + protocols);
+        }
+        boolean upstreamHttp2 = protocols.equals("h2") || protocols.equals("h2-upstream");
+        boolean downstreamHttp2 = protocols.equals("h2") || protocols.equals("h2-downstream");
         // "capture": the relay's client keeps every stream's bytes for SseFailureCapture (none fails, so nothing is written).
-        SseFailureCapture capture = args.length > 4 && args[4].equals("capture")
+        SseFailureCapture capture = args.length > 5 && args[5].equals("capture")
                 ? SseFailureCapture.builder(java.nio.file.Files.createTempDirectory("sluice-capture")).build() : null;
         System.out.println("# " + System.getProperty("java.vm.name") + " " + Runtime.version() + ", "
                 + Runtime.getRuntime().availableProcessors() + " cpus, nio, relay on " + RELAY_THREADS
@@ -53,8 +62,9 @@ public final class RelayLoadBenchmark {
                 + ", allocator " + ByteBufAllocator.DEFAULT.getClass().getSimpleName() + ", max heap "
                 + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
         System.out.println("# " + streams + " concurrent streams x " + events + " events of "
-                + RelayLoad.PAD.length() + "-byte deltas, upstream -> relay -> client on 127.0.0.1");
-        try (RelayLoad load = new RelayLoad(RELAY_THREADS, consolidate, capture)) {
+                + RelayLoad.PAD.length() + "-byte deltas, upstream -> relay -> client on 127.0.0.1, upstream "
+                + (upstreamHttp2 ? "h2c" : "HTTP/1.1") + ", downstream " + (downstreamHttp2 ? "h2c" : "HTTP/1.1"));
+        try (RelayLoad load = new RelayLoad(RELAY_THREADS, consolidate, upstreamHttp2, downstreamHttp2, capture)) {
             for (int round = 1; round <= rounds; round++) {
                 RelayLoad.Round r = load.run(streams, events, Duration.ofSeconds(60));
                 if (!r.failures().isEmpty()) {
@@ -74,6 +84,8 @@ public final class RelayLoadBenchmark {
                                 + "live heap with all %d streams open %.1f MiB (%.1f KiB per stream)%n",
                         mib(m.allocatorDirectHighWater()), mib(m.allocatorHeapHighWater()), mib(m.heapUsedHighWater()),
                         streams, mib(m.liveHeapAllOpen() - m.liveHeapBefore()), m.liveHeapPerStream(streams) / 1024.0);
+                System.out.printf("  connections so far: relay -> upstream %d, clients -> relay %d%n",
+                        load.upstreamConnections(), load.downstreamConnections());
             }
         }
     }

@@ -101,6 +101,15 @@ final class GetCommand implements Callable<Integer> {
             description = "Also record the connection's plaintext traffic to a pcap file, to replay later.")
     private Path capture;
 
+    @Option(names = "--http2",
+            description = "Offer HTTP/2 to an https upstream by ALPN (HTTP/1.1 if it declines); http stays HTTP/1.1.")
+    private boolean http2;
+
+    @Option(names = "--h2c",
+            description = "Speak HTTP/2 to an http upstream without asking (prior knowledge, as curl --http2-prior-knowledge); "
+                    + "implies --http2 for https.")
+    private boolean h2c;
+
     @Mixin
     private ProxyOptions proxy;
 
@@ -124,6 +133,7 @@ final class GetCommand implements Callable<Integer> {
         }
         options.proxy(proxy.proxy());
         options.captureFailures(captureFailures.capture());
+        options.protocol(upstreamProtocol(http2, h2c));
         SseClient client;
         try {
             client = options.build();
@@ -320,6 +330,11 @@ final class GetCommand implements Callable<Integer> {
     private static InputException tooLarge(Path file, long size) {
         return new InputException("request body " + file + (size >= 0 ? " is " + size + " bytes," : " is")
                 + " over the " + MAX_BODY + "-byte limit of -d @FILE");
+    }
+
+    /** The client's protocol for {@code --http2} and {@code --h2c} (relay: {@code --upstream-http2}, {@code --upstream-h2c}). */
+    static SseClient.Protocol upstreamProtocol(boolean http2, boolean h2c) {
+        return h2c ? SseClient.Protocol.HTTP_2_PRIOR_KNOWLEDGE : http2 ? SseClient.Protocol.HTTP_2 : SseClient.Protocol.HTTP_1_1;
     }
 
     static Duration seconds(double seconds) {

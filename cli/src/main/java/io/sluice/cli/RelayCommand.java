@@ -141,6 +141,15 @@ final class RelayCommand implements Callable<Integer> {
             description = "Log each LLM stream's provider, stop reason and token counts (decodes every event's JSON; default: on).")
     private boolean message = true;
 
+    @Option(names = "--upstream-http2",
+            description = "Offer HTTP/2 to https upstreams by ALPN (HTTP/1.1 if they decline): the streams to one upstream "
+                    + "share its connections.")
+    private boolean upstreamHttp2;
+
+    @Option(names = "--upstream-h2c",
+            description = "Speak HTTP/2 to http upstreams without asking (prior knowledge); implies --upstream-http2 for https.")
+    private boolean upstreamH2c;
+
     @Mixin
     private FrontDoorOptions door;
 
@@ -200,7 +209,8 @@ final class RelayCommand implements Callable<Integer> {
                     GetCommand.seconds(firstByteTimeout), insecure, maxBody, message, dropClientCredentials, includeUsage),
                     door.guard(), warning -> err.println("sluice relay: " + warning),
                     outcome -> log.println(accessLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), outcome)), authenticator,
-                    proxy.proxy(), endpoint == null ? null : SluiceMetrics.builder(endpoint.registry()).build(), capture);
+                    proxy.proxy(), endpoint == null ? null : SluiceMetrics.builder(endpoint.registry()).build(), capture,
+                    GetCommand.upstreamProtocol(upstreamHttp2, upstreamH2c));
         } catch (UncheckedIOException e) {
             closeQuietly(endpoint);
             throw new InputException("cannot serve " + files + ": " + e.getCause().getMessage(), e);

@@ -119,18 +119,33 @@ final class RelayServer extends CommandServer {
     /** As above, every upstream connection through {@code proxy} (null: direct). */
     static RelayServer start(Options options, SseRequestGuard guard, Consumer<String> warnings,
                              Consumer<SseRelay.Outcome> accessLog, SseRequestAuthenticator authenticator, SseProxy proxy) {
-        return start(options, guard, warnings, accessLog, authenticator, proxy, null, null);
+        return start(options, guard, warnings, accessLog, authenticator, proxy, SseClient.Protocol.HTTP_1_1);
+    }
+
+    /** As above, speaking {@code upstreamProtocol} to the upstreams. */
+    static RelayServer start(Options options, SseRequestGuard guard, Consumer<String> warnings,
+                             Consumer<SseRelay.Outcome> accessLog, SseRequestAuthenticator authenticator, SseProxy proxy,
+                             SseClient.Protocol upstreamProtocol) {
+        return start(options, guard, warnings, accessLog, authenticator, proxy, null, null, upstreamProtocol);
+    }
+
+    /** As above, over HTTP/1.1, with {@code metrics} and {@code captureFailures} as below. */
+    static RelayServer start(Options options, SseRequestGuard guard, Consumer<String> warnings,
+                             Consumer<SseRelay.Outcome> accessLog, SseRequestAuthenticator authenticator, SseProxy proxy,
+                             SluiceMetrics metrics, SseFailureCapture captureFailures) {
+        return start(options, guard, warnings, accessLog, authenticator, proxy, metrics, captureFailures, SseClient.Protocol.HTTP_1_1);
     }
 
     /**
      * As above, each relayed stream and the upstream client's connections recorded by
      * {@code metrics} (null: none; the LLM meters take their numbers from the access log's
-     * message collector, so they need {@link Options#collectMessages()}), and each failed upstream
-     * attempt written to a file by {@code captureFailures} (null: none).
+     * message collector, so they need {@link Options#collectMessages()}), each failed upstream
+     * attempt written to a file by {@code captureFailures} (null: none), and
+     * {@code upstreamProtocol} spoken to the upstreams.
      */
     static RelayServer start(Options options, SseRequestGuard guard, Consumer<String> warnings,
                              Consumer<SseRelay.Outcome> accessLog, SseRequestAuthenticator authenticator, SseProxy proxy,
-                             SluiceMetrics metrics, SseFailureCapture captureFailures) {
+                             SluiceMetrics metrics, SseFailureCapture captureFailures, SseClient.Protocol upstreamProtocol) {
         RelayServer s = new RelayServer();
         try {
             s.client = SseClient.builder()
@@ -140,6 +155,7 @@ final class RelayServer extends CommandServer {
                     .firstByteTimeout(options.firstByteTimeout())
                     .proxy(proxy)
                     .captureFailures(captureFailures)
+                    .protocol(upstreamProtocol)
                     .build();
             List<String> dropped = new ArrayList<>();
             if (authenticator != null) {

@@ -16,7 +16,11 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.pcap.PcapWriteHandler;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -39,7 +43,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A streaming SSE client on Netty: HTTP/1.1, GET or POST with headers and a body, TLS with the
+ * A streaming SSE client on Netty: HTTP/1.1, or HTTP/2 when asked ({@link Builder#protocol}), GET or POST with headers and a body, TLS with the
  * JDK provider, gzip, connect / first-byte / idle timeouts, cancel, EventSource-style reconnect
  * for GET, and an optional HTTP CONNECT or SOCKS5 proxy ({@link Builder#proxy}). Every failure ends
  * the stream with a typed {@link io.sluice.core.SseException}.
@@ -47,6 +51,14 @@ import java.util.concurrent.TimeUnit;
  * <p>One client holds one event loop group (its own, epoll where available and NIO otherwise, or
  * the caller's) and serves any number of concurrent streams on it, none with a thread of its own.
  * Thread-safe; {@link #close()} shuts down the group it created.
+ *
+ * <p>HTTP/1.1 by default, with kept-alive connections ({@link Builder#connectionPool}). With
+ * {@link Protocol#HTTP_2}, an {@code https} upstream is offered {@code h2} by ALPN and its streams
+ * share one connection per upstream and event loop, each stream with its own flow control, its
+ * cancel a {@code RST_STREAM}; {@link Protocol#HTTP_2_PRIOR_KNOWLEDGE} also speaks h2c to
+ * {@code http} upstreams (see {@code Http2Upstream} for the limits, {@code GOAWAY} and the
+ * connection's flow control). A stream's events, errors, timeouts and reconnects are the same on
+ * both.
  *
  * <pre>{@code
  * try (SseClient client = SseClient.builder().idleTimeout(Duration.ofSeconds(30)).build()) {
@@ -68,6 +80,24 @@ public final class SseClient implements AutoCloseable {
     /** Default {@link Builder#idleTimeout}: 10 minutes. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(10);
 
+    /** Which HTTP a client speaks to its upstreams. */
+    public enum Protocol {
+        /** HTTP/1.1 only (the default): one stream per connection at a time, connections kept alive. */
+        HTTP_1_1,
+        /**
+         * HTTP/2 to {@code https} upstreams that choose it by ALPN ({@code h2}, else
+         * {@code http/1.1}: a server that does not speak HTTP/2 gets HTTP/1.1); {@code http}
+         * upstreams get HTTP/1.1, as the {@code Upgrade: h2c} dance is not offered.
+         */
+        HTTP_2,
+        /**
+         * As {@link #HTTP_2}, and HTTP/2 without asking (prior knowledge, h2c) to {@code http}
+         * upstreams: for a server known to speak it; one that does not fails the stream with an
+         * {@link SseConnectException}.
+         */
+        HTTP_2_PRIOR_KNOWLEDGE
+    }
+
     /** The pipeline names of the reader idle timer and the handler it goes before. */
     static final String IDLE = "idle";
     static final String HTTP = "http";
@@ -76,6 +106,9 @@ public final class SseClient implements AutoCloseable {
     private final boolean ownGroup;
     private final Class<? extends SocketChannel> channelType;
     private final SslContext ssl;
+    /** The TLS context offering h2 and http/1.1 by ALPN; null for HTTP/1.1 only. */
+    private final SslContext sslAlpn;
+    private final Protocol protocol;
     private final boolean gzip;
     private final long connectTimeoutMillis;
     private final long firstByteTimeoutMillis;
@@ -106,9 +139,15 @@ public final class SseClient implements AutoCloseable {
                 tls.trustManager(b.trust).endpointIdentificationAlgorithm("HTTPS");
             }
             ssl = tls.build();
+            sslAlpn = b.protocol == Protocol.HTTP_1_1 ? null : tls.applicationProtocolConfig(new ApplicationProtocolConfig(
+                    ApplicationProtocolConfig.Protocol.ALPN,
+                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                    ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1)).build();
         } catch (SSLException e) {
             throw new IllegalArgumentException("cannot build the TLS context: " + e.getMessage(), e);
         }
+        protocol = b.protocol;
         gzip = b.gzip;
         connectTimeoutMillis = b.connectTimeout.toMillis();
         firstByteTimeoutMillis = b.firstByteTimeout.toMillis();
@@ -279,6 +318,15 @@ public final class SseClient implements AutoCloseable {
         return failures.submit(recorder, request, error);
     }
 
+    long connectTimeoutMillis() {
+        return connectTimeoutMillis;
+    }
+
+    /** Whether a stream to {@code request} goes on a connection that offers HTTP/2 (ALPN) or speaks it (h2c). */
+    boolean http2(SseRequest request) {
+        return request.isTls() ? protocol != Protocol.HTTP_1_1 : protocol == Protocol.HTTP_2_PRIOR_KNOWLEDGE;
+    }
+
     ReconnectPolicy reconnectPolicy() {
         return reconnect;
     }
@@ -307,6 +355,63 @@ public final class SseClient implements AutoCloseable {
      */
     Bootstrap bootstrap(EventLoop loop, SseRequest request, SseProxy via, SseDecoder decoder, ChannelInboundHandlerAdapter last,
                         FailureRecorder recorder) {
+        return bootstrap(loop, request, via, ssl, p -> {
+            addHttp1(p);
+            attachStream(p, decoder, last, recorder);
+        });
+    }
+
+    /**
+     * A bootstrap for a connection that offers HTTP/2 by ALPN over TLS, or speaks h2c: the
+     * connection's own handlers, then {@code connection}'s, which watches it and hands it to its streams.
+     */
+    Bootstrap http2Bootstrap(EventLoop loop, SseRequest request, SseProxy via, Http2Upstream connection) {
+        return bootstrap(loop, request, via, sslAlpn, p -> connection.initPipeline(p, request.isTls()));
+    }
+
+    /** A new HTTP/2 connection's watch, listed in the pool at once unless ALPN last chose HTTP/1.1 for the upstream. */
+    Http2Upstream newHttp2(EventLoop loop, SseRequest request, SseProxy via) {
+        SseConnectionPool.Key key = SseConnectionPool.Key.of(request, via);
+        boolean shared = !pool.speaksHttp1(key);
+        Http2Upstream connection = new Http2Upstream(this, pool, key, loop, shared);
+        if (shared) {
+            pool.addHttp2(connection);
+        }
+        return connection;
+    }
+
+    /** An HTTP/2 connection to {@code request}'s upstream on {@code loop} with room for a stream, or null. On {@code loop}. */
+    Http2Upstream http2Connection(EventLoop loop, SseRequest request, SseProxy via, boolean fresh) {
+        Http2Upstream connection = pool.http2(loop, SseConnectionPool.Key.of(request, via), fresh);
+        if (connection != null) {
+            pool.reused.increment();
+        }
+        return connection;
+    }
+
+    /** The HTTP/1.1 part of a connection's pipeline, after its TLS and capture: the idle timer and the codec. */
+    void addHttp1(ChannelPipeline p) {
+        if (idleTimeoutMillis > 0) {
+            p.addLast(IDLE, newIdleHandler());
+        }
+        p.addLast(HTTP, new HttpClientCodec());
+    }
+
+    /**
+     * An HTTP/2 stream's child channel: the idle timer, the codec that turns frames into
+     * {@code HttpObject}s, the watch for resets and {@code GOAWAY}, then the stream's handlers as on HTTP/1.1.
+     */
+    void attachHttp2Stream(ChannelPipeline p, Http2Upstream.StreamWatch watch, SseDecoder decoder, ChannelInboundHandlerAdapter last) {
+        if (idleTimeoutMillis > 0) {
+            p.addLast(IDLE, newIdleHandler());
+        }
+        p.addLast(HTTP, new Http2StreamFrameToHttpObjectCodec(false));
+        p.addLast("h2-watch", watch);
+        attachStream(p, decoder, last, null);
+    }
+
+    private Bootstrap bootstrap(EventLoop loop, SseRequest request, SseProxy via, SslContext tlsContext,
+                                java.util.function.Consumer<ChannelPipeline> protocolHandlers) {
         Bootstrap bootstrap = new Bootstrap();
         if (via != null) {
             bootstrap.resolver(NoopAddressResolverGroup.INSTANCE);
@@ -334,7 +439,7 @@ public final class SseClient implements AutoCloseable {
                             ProxyTunnel.addFirst(p, via, request, connectTimeoutMillis);
                         }
                         if (request.isTls()) {
-                            p.addLast("tls", ssl.newHandler(ch.alloc(), request.uri().getHost(), request.port()));
+                            p.addLast("tls", tlsContext.newHandler(ch.alloc(), request.uri().getHost(), request.port()));
                         }
                         if (capture != null) {
                             // After TLS: the capture holds the plaintext HTTP that sluice replay reads.
@@ -345,11 +450,7 @@ public final class SseClient implements AutoCloseable {
                                     .writePcapGlobalHeader(false)
                                     .build(capture));
                         }
-                        if (idleTimeoutMillis > 0) {
-                            p.addLast(IDLE, newIdleHandler());
-                        }
-                        p.addLast(HTTP, new HttpClientCodec());
-                        attachStream(p, decoder, last, recorder);
+                        protocolHandlers.accept(p);
                     }
                 });
     }
@@ -410,7 +511,9 @@ public final class SseClient implements AutoCloseable {
      * kept alive goes to the pool, without the stream's handlers; any other is closed. On its loop.
      */
     void streamEnded(Channel ch, SseDecoder decoder, SseRequest request, SseProxy via) {
-        if (pool.enabled() && decoder.reusable() && ch.isActive()) {
+        if (ch instanceof Http2StreamChannel) {
+            ch.close(); // closed already, or a no-op: both sides ended; its place on the connection is free
+        } else if (pool.enabled() && decoder.reusable() && ch.isActive()) {
             detachStream(ch.pipeline());
             pool.release(ch, SseConnectionPool.Key.of(request, via));
         } else {
@@ -516,8 +619,24 @@ public final class SseClient implements AutoCloseable {
         private Duration poolIdleTimeout = DEFAULT_POOL_IDLE_TIMEOUT;
         private SseObserver observer;
         private SseFailureCapture captureFailures;
+        private Protocol protocol = Protocol.HTTP_1_1;
 
         private Builder() {
+        }
+
+        /**
+         * Which HTTP to speak to upstreams (default {@link Protocol#HTTP_1_1}). With HTTP/2, the
+         * streams to one upstream share one connection per event loop, up to the server's
+         * {@code SETTINGS_MAX_CONCURRENT_STREAMS} (and at most 256); a stream that finds every
+         * connection full opens another rather than wait behind streams that may last minutes.
+         * A connection with no stream is closed after the {@link #connectionPool} idle timeout
+         * (at once when pooling is off). HTTP/1.1 stays the default: one connection's loss or
+         * stall then ends one stream, not every stream of an upstream, and the pool already saves
+         * the handshakes.
+         */
+        public Builder protocol(Protocol protocol) {
+            this.protocol = java.util.Objects.requireNonNull(protocol, "protocol");
+            return this;
         }
 
         /**

@@ -9,8 +9,10 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +32,13 @@ import java.util.concurrent.atomic.LongAdder;
  * connections on that loop. Last in, first out: the most recently used connection is the
  * likeliest to be alive.
  *
+ * <p>HTTP/2 connections ({@link Http2Upstream}) are kept here too, per loop and upstream, for as
+ * long as they live: each carries many streams at once, and one with room takes the next stream
+ * of its upstream on its loop. One with no stream open is closed after the same idle timeout
+ * (at once with pooling off); {@code maxIdlePerHost} does not bound them, as they are not idle
+ * while they carry a stream. An upstream whose ALPN chose HTTP/1.1 is remembered, so its next
+ * streams open connections of their own at once rather than wait in turn to learn the same.
+ *
  * <p>Each loop's map is touched only on that loop; the counters are read from any thread.
  */
 final class SseConnectionPool {
@@ -47,6 +56,9 @@ final class SseConnectionPool {
     private final ConcurrentMap<EventLoop, Map<Key, ArrayDeque<Channel>>> idle = new ConcurrentHashMap<>();
     /** The loop an upstream's connection was last parked on: where a stream free to choose its loop looks first. */
     private final ConcurrentMap<Key, EventLoop> lastParked = new ConcurrentHashMap<>();
+    private final ConcurrentMap<EventLoop, Map<Key, ArrayList<Http2Upstream>>> http2 = new ConcurrentHashMap<>();
+    /** Upstreams whose last ALPN answer was HTTP/1.1. */
+    private final Set<Key> spokeHttp1 = ConcurrentHashMap.newKeySet();
     final LongAdder opened = new LongAdder();
     final LongAdder reused = new LongAdder();
     final LongAdder evicted = new LongAdder();
@@ -58,6 +70,52 @@ final class SseConnectionPool {
 
     boolean enabled() {
         return maxIdlePerHost > 0;
+    }
+
+    long idleNanos() {
+        return idleNanos;
+    }
+
+    /**
+     * An HTTP/2 connection to {@code key} on {@code loop} with room for one more stream, or null;
+     * {@code fresh}: only one that has carried no stream yet. On {@code loop}.
+     */
+    Http2Upstream http2(EventLoop loop, Key key, boolean fresh) {
+        Map<Key, ArrayList<Http2Upstream>> byKey = http2.get(loop);
+        ArrayList<Http2Upstream> live = byKey == null ? null : byKey.get(key);
+        if (live != null) {
+            for (Http2Upstream c : live) {
+                if (c.hasRoom(fresh)) {
+                    return c;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Lists {@code c} for the streams of its upstream and loop to join. On its loop. */
+    void addHttp2(Http2Upstream c) {
+        http2.computeIfAbsent(c.loop(), loop -> new HashMap<>()).computeIfAbsent(c.key, k -> new ArrayList<>()).add(c);
+        lastParked.put(c.key, c.loop());
+        spokeHttp1.remove(c.key);
+    }
+
+    /** Takes {@code c} off the list: it is closing, or spoke HTTP/1.1. On its loop. */
+    void removeHttp2(Http2Upstream c) {
+        Map<Key, ArrayList<Http2Upstream>> byKey = http2.get(c.loop());
+        ArrayList<Http2Upstream> live = byKey == null ? null : byKey.get(c.key);
+        if (live != null) {
+            live.remove(c);
+        }
+    }
+
+    void spokeHttp1(Key key) {
+        spokeHttp1.add(key);
+    }
+
+    /** Whether ALPN last chose HTTP/1.1 for {@code key}: a new connection is then not offered for sharing before it says otherwise. */
+    boolean speaksHttp1(Key key) {
+        return spokeHttp1.contains(key);
     }
 
     /** An idle connection to {@code key} on {@code loop}, taken out of the pool, or null. On {@code loop}. */

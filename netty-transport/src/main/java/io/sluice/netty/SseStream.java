@@ -5,6 +5,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -17,6 +19,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.core.SseEvent;
@@ -64,6 +67,10 @@ public final class SseStream implements AutoCloseable {
     private boolean freshConnection;
     /** The current connection's recent bytes, when the client captures failures; null otherwise. */
     private FailureRecorder recorder;
+    /** The current attempt is that one resend: a second failure is told, whatever it is. */
+    private boolean freshAttempt;
+    /** The current attempt's HTTP/2 stream watch; null on HTTP/1.1. */
+    private Http2Upstream.StreamWatch watch;
     private long eventsBefore;
     private long bytesBefore;
     // Written on the event loop before the end is signalled, read by any thread that has seen it.
@@ -126,8 +133,10 @@ public final class SseStream implements AutoCloseable {
     }
 
     /**
-     * Stops the stream: closes the connection, so the server sees the client leave and stops
-     * generating, and ends the stream with {@link SseCancelledException}. Any thread; idempotent.
+     * Stops the stream: closes the connection (over HTTP/2, resets the stream with
+     * {@code RST_STREAM(CANCEL)}, and the connection's other streams go on), so the server sees
+     * the client leave and stops generating, and ends the stream with {@link SseCancelledException}.
+     * Any thread; idempotent.
      */
     public void cancel() {
         if (loop.isShuttingDown()) {
@@ -250,18 +259,28 @@ public final class SseStream implements AutoCloseable {
             bytesBefore += decoder.bytes();
         }
         decoder = client.newDecoder(listener instanceof SseResponseListener);
-        recorder = client.newFailureRecorder();
+        recorder = null;
+        watch = null;
         SseProxy via = client.proxyFor(request);
-        StreamHandler handler = new StreamHandler(via);
-        if (queue == null) {
-            decoder.deliverViewsTo(handler); // on this loop, read before the call returns: no copy
-        }
-        Channel pooled = freshConnection ? null : client.pooledConnection(loop, request, via);
+        boolean fresh = freshConnection;
+        freshAttempt = fresh;
         freshConnection = false;
+        if (client.http2(request)) {
+            Http2Upstream shared = client.http2Connection(loop, request, via, fresh);
+            if (shared != null) {
+                // A resend joins only a connection that has carried no stream yet: it counts as new.
+                reusedConnection = !fresh;
+                channel = null;
+                shared.admit(new Http2Attempt(via));
+                return;
+            }
+        }
+        recorder = client.newFailureRecorder(); // HTTP/1.1 only: an HTTP/2 stream's frames are no capture's bytes
+        Channel pooled = fresh ? null : client.pooledConnection(loop, request, via);
         if (pooled != null) {
             reusedConnection = true;
             channel = pooled;
-            client.attachStream(pooled.pipeline(), decoder, handler, recorder);
+            client.attachStream(pooled.pipeline(), decoder, newHandler(via), recorder);
             pooled.writeAndFlush(httpRequest());
             if (!paused()) {
                 pooled.read();
@@ -270,7 +289,12 @@ public final class SseStream implements AutoCloseable {
         }
         reusedConnection = false;
         client.connectionOpened();
-        Bootstrap bootstrap = client.bootstrap(loop, request, via, decoder, handler, recorder);
+        if (client.http2(request)) {
+            recorder = null;
+            connectHttp2(via);
+            return;
+        }
+        Bootstrap bootstrap = client.bootstrap(loop, request, via, decoder, newHandler(via), recorder);
         ChannelFuture connecting = via == null
                 ? bootstrap.connect(request.uri().getHost(), request.port())
                 : bootstrap.connect(ProxyTunnel.unresolvedDestination(request));
@@ -290,6 +314,38 @@ public final class SseStream implements AutoCloseable {
             if (!paused()) {
                 f.channel().read();
             }
+        });
+    }
+
+    /**
+     * The stream's last handler for the current decoder; a listener's reads the parser's views
+     * straight from the decoder, on this loop, before each call returns: no copy per event.
+     */
+    private StreamHandler newHandler(SseProxy via) {
+        StreamHandler handler = new StreamHandler(via);
+        if (queue == null) {
+            decoder.deliverViewsTo(handler);
+        }
+        return handler;
+    }
+
+    /** A new connection that offers HTTP/2 (or speaks h2c); the stream waits for its protocol. */
+    private void connectHttp2(SseProxy via) {
+        Http2Upstream connection = client.newHttp2(loop, request, via);
+        connection.admit(new Http2Attempt(via));
+        Bootstrap bootstrap = client.http2Bootstrap(loop, request, via, connection);
+        ChannelFuture connecting = via == null
+                ? bootstrap.connect(request.uri().getHost(), request.port())
+                : bootstrap.connect(ProxyTunnel.unresolvedDestination(request));
+        channel = null; // the stream's channel is known once the protocol is
+        connecting.addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                connection.connectFailed(via != null ? SseProxyException.unreachable(via, ProxyTunnel.destination(request), f.cause())
+                        : new SseConnectException("cannot connect to " + request.uri().getHost() + ':' + request.port(),
+                                f.cause()));
+                return;
+            }
+            f.channel().read(); // TLS reads its handshake on demand; h2c reads on its own
         });
     }
 
@@ -324,8 +380,10 @@ public final class SseStream implements AutoCloseable {
         if (terminated) {
             return;
         }
-        if (reusedConnection && !decoder.opened() && error.retryable()) {
-            // A kept-alive connection the server had closed as the request went out: once more on a
+        if ((reusedConnection || watch != null && watch.unprocessed) && !freshAttempt && !decoder.opened()
+                && error.retryable()) {
+            // A kept-alive connection the server had closed as the request went out, or an HTTP/2
+            // stream the server says it never processed (GOAWAY, REFUSED_STREAM): once more on a
             // new connection, as if the first had never been tried (no attempt counted, nothing told).
             freshConnection = true;
             connect();
@@ -520,6 +578,77 @@ public final class SseStream implements AutoCloseable {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close();
             failed(typed(cause, decoder.opened(), events(), bytes()));
+        }
+    }
+
+    /**
+     * One attempt's place on a connection that offers HTTP/2: the stream opens as a child channel
+     * when the connection speaks HTTP/2, or takes the connection when ALPN chose HTTP/1.1.
+     */
+    private final class Http2Attempt implements Http2Upstream.Waiter {
+        private final SseProxy via;
+
+        Http2Attempt(SseProxy via) {
+            this.via = via;
+        }
+
+        @Override
+        public ChannelInitializer<Http2StreamChannel> onHttp2(Http2Upstream connection) {
+            if (terminated) {
+                return null;
+            }
+            Http2Upstream.StreamWatch streamWatch = new Http2Upstream.StreamWatch();
+            watch = streamWatch;
+            SseDecoder streamDecoder = decoder;
+            StreamHandler last = newHandler(via);
+            return new ChannelInitializer<Http2StreamChannel>() {
+                @Override
+                protected void initChannel(Http2StreamChannel ch) {
+                    client.attachHttp2Stream(ch.pipeline(), streamWatch, streamDecoder, last);
+                }
+            };
+        }
+
+        @Override
+        public void onStream(Http2StreamChannel stream) {
+            channel = stream;
+            if (terminated) {
+                stream.close(); // cancelled as it opened: a reset, if the request went at all
+                return;
+            }
+            // A request the codec refuses (a GOAWAY came first) fails the stream with why.
+            stream.writeAndFlush(httpRequest()).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+            if (!paused()) {
+                stream.read();
+            }
+        }
+
+        @Override
+        public void onHttp1(Channel connection) {
+            channel = connection;
+            if (terminated) {
+                connection.close();
+                return;
+            }
+            connection.config().setAutoRead(false);
+            client.addHttp1(connection.pipeline());
+            client.attachStream(connection.pipeline(), decoder, newHandler(via), null);
+            connection.writeAndFlush(httpRequest());
+            if (!paused()) {
+                connection.read();
+            }
+        }
+
+        @Override
+        public void retry() {
+            if (!terminated) {
+                connect();
+            }
+        }
+
+        @Override
+        public void onFailed(SseException error) {
+            failed(error);
         }
     }
 

@@ -210,7 +210,39 @@ class ReadmeExamplesTest {
     }
 
     @Test
+    void clientOverHttp2() throws Exception {
+        Channel h2c = new io.netty.bootstrap.ServerBootstrap().group(group)
+                .channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
+                .childHandler(SseServerProtocols.builder(p -> p.addLast(new io.netty.handler.codec.http.HttpObjectAggregator(1 << 16),
+                        new SseResponder(Duration.ZERO, emitter -> {
+                            emitter.event("delta", "{\"text\":\"Hel\"}", null);
+                            emitter.event("delta", "{\"text\":\"lo\"}", null);
+                            emitter.close();
+                        }))).h2c(true).build())
+                .bind("127.0.0.1", 0).sync().channel();
+        try {
+            URI uri = URI.create("http://127.0.0.1:" + ((java.net.InetSocketAddress) h2c.localAddress()).getPort() + "/feed");
+            List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+            // readme:http2
+            try (SseClient client = SseClient.builder()
+                    .protocol(SseClient.Protocol.HTTP_2_PRIOR_KNOWLEDGE) // HTTP_2: h2 by ALPN for https only
+                    .build()) {
+                List<SseStream> streams = new ArrayList<>();
+                for (int i = 0; i < 10; i++) { // they share a connection per event loop
+                    streams.add(client.open(SseRequest.get(uri), event -> seen.add(event.dataAsString())));
+                }
+                streams.forEach(stream -> stream.done().toCompletableFuture().join());
+                System.out.println(client.connectionsOpened() + " connections for 10 streams");
+            }
+            // end
+            assertEquals(20, seen.size());
+        } finally {
+            h2c.close().sync();
+        }
+    }
+
+    @Test
     void readmeShowsTheseExamplesVerbatim() throws Exception {
-        ReadmeSection.assertShowsVerbatim("ReadmeExamplesTest", "transport examples", 5);
+        ReadmeSection.assertShowsVerbatim("ReadmeExamplesTest", "transport examples", 6);
     }
 }
