@@ -27,7 +27,8 @@ import java.util.Set;
  * error, B/op ({@code gc.alloc.rate.norm}, present with {@code -prof gc}) and B per counted item
  * (B/op divided by items per operation, items/s / ops/s). A missing metric prints as an em dash.
  * Then, for {@code PeerBenchmark}, Sluice's ratio to the fastest peer and to each limit; and, given
- * the file {@code LoopbackBenchmark} writes ({@code -Dsluice.latencyOut}), its latency percentiles.
+ * the file {@code LoopbackBenchmark} and {@code LoopbackQueueBenchmark} write
+ * ({@code -Dsluice.latencyOut}), their latency percentiles.
  */
 public final class ResultsTable {
 
@@ -204,11 +205,11 @@ public final class ResultsTable {
         }
     }
 
-    /** The lines {@code LoopbackBenchmark} appends to {@code -Dsluice.latencyOut}, as a table. */
+    /** The lines the loopback benchmarks append to {@code -Dsluice.latencyOut}, as a table. */
     static void latency(List<String> lines, PrintStream out) {
         out.println();
-        out.println("| loopback run | events measured | p50 µs | p99 µs | p99.9 µs | max µs |");
-        out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
+        out.println("| loopback run | events measured | process CPU ns/event | p50 µs | p99 µs | p99.9 µs | max µs |");
+        out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (String line : lines) {
             if (line.isBlank()) {
                 continue;
@@ -220,8 +221,12 @@ public final class ResultsTable {
                     fields.put(field.substring(0, eq), field.substring(eq + 1));
                 }
             }
-            out.println("| repeats=" + fields.get("repeats") + " flushEvery=" + fields.get("flushEvery")
+            // LoopbackQueueBenchmark names its run; LoopbackBenchmark's lines carry its params.
+            String run = fields.containsKey("run") ? fields.get("run").replace(':', ' ')
+                    : "repeats=" + fields.get("repeats") + " flushEvery=" + fields.get("flushEvery");
+            out.println("| " + run
                     + " | " + format("%,.0f", Double.parseDouble(fields.get("events")))
+                    + " | " + fields.getOrDefault("cpu_ns_per_event", "—")
                     + " | " + fields.get("p50_us") + " | " + fields.get("p99_us") + " | " + fields.get("p99.9_us")
                     + " | " + fields.get("max_us") + " |");
         }

@@ -27,7 +27,7 @@ import java.time.Duration;
  *       (after a full collection, with all of them open).</li>
  * </ul>
  *
- * A main class rather than JMH, as {@link LoopbackQueueBenchmark}: the figure is a whole system's.
+ * A main class rather than JMH: the figure is a whole system's (S streams, three event loop groups).
  * Round 1 warms the JIT. Stops by itself. Run (docs/gateway.md):
  * {@code java -cp ... io.sluice.netty.RelayLoadBenchmark 1000 100 3 [each|consolidated]}
  * (streams, events per stream, rounds; {@link SseRelay.Builder#consolidateFlushes} off or on).
