@@ -164,6 +164,7 @@ public final class ResultsTable {
      */
     static void ratios(List<Object> results, PrintStream out) {
         Map<String, Map<String, Double>> byCase = new LinkedHashMap<>();
+        Map<String, Map<String, Double>> perCpuSecond = new LinkedHashMap<>();
         for (Object result : results) {
             Map<String, Object> r = toMap(result);
             String name = name(r);
@@ -172,8 +173,13 @@ public final class ResultsTable {
             }
             Map<String, Object> params = toMap(r.get("params"));
             String key = params.get("corpus") + " " + params.get("feed");
-            byCase.computeIfAbsent(key, k -> new LinkedHashMap<>())
-                    .put(name.substring("PeerBenchmark.".length()), score(secondary(r).get("bytes")));
+            String contestant = name.substring("PeerBenchmark.".length());
+            byCase.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(contestant, score(secondary(r).get("bytes")));
+            Object cpu = secondary(r).get("cpuNanos");
+            if (cpu != null && score(cpu) > 0) {
+                perCpuSecond.computeIfAbsent(key, k -> new LinkedHashMap<>())
+                        .put(contestant, score(secondary(r).get("bytes")) / score(cpu) * 1e9);
+            }
         }
         if (byCase.isEmpty()) {
             return;
@@ -202,6 +208,21 @@ public final class ResultsTable {
                     + " | " + ratio(sluice, mbs.get("limitLfByteLoop"))
                     + " | " + ratio(sluice, mbs.get("limitNettyFindLf"))
                     + " | " + ratio(sluice, mbs.get("limitArraycopy")) + " |");
+        }
+        // The same ratio per CPU-second of the benchmark thread, where both recorded it: on a
+        // shared machine the preemption that bends MB/s does not reach this one.
+        if (perCpuSecond.values().stream().anyMatch(m -> m.containsKey("sluice") && m.containsKey("limitSwarLf"))) {
+            out.println();
+            out.println("| corpus, feed | Sluice MB per CPU-s | SWAR LF scan MB per CPU-s | Sluice / SWAR LF scan, per CPU-s |");
+            out.println("| --- | ---: | ---: | ---: |");
+            for (Map.Entry<String, Map<String, Double>> e : perCpuSecond.entrySet()) {
+                Double sluice = e.getValue().get("sluice");
+                Double swar = e.getValue().get("limitSwarLf");
+                if (sluice != null && swar != null) {
+                    out.println("| " + e.getKey() + " | " + format("%,.0f", sluice / 1e6) + " | "
+                            + format("%,.0f", swar / 1e6) + " | " + ratio(sluice, swar) + " |");
+                }
+            }
         }
     }
 
