@@ -174,8 +174,10 @@ public class PeerBenchmark {
 
     @Benchmark
     public void sluice(ParserBenchmark.Throughput t, Blackhole bh) {
+        long cpu = ParserBenchmark.cpuNanos();
         t.events += runSluice(bh);
         t.bytes += bytes.length;
+        t.cpuNanos += ParserBenchmark.cpuNanos() - cpu;
     }
 
     @Benchmark
@@ -228,8 +230,11 @@ public class PeerBenchmark {
 
     @Benchmark
     public long limitSwarLf(ParserBenchmark.Throughput t) {
+        long cpu = ParserBenchmark.cpuNanos();
         t.bytes += bytes.length;
-        return swarLf();
+        long n = swarLf();
+        t.cpuNanos += ParserBenchmark.cpuNanos() - cpu;
+        return n;
     }
 
     @Benchmark

@@ -27,7 +27,8 @@ import java.util.Set;
  * error, B/op ({@code gc.alloc.rate.norm}, present with {@code -prof gc}) and B per counted item
  * (B/op divided by items per operation, items/s / ops/s). A missing metric prints as an em dash.
  * Then, for {@code PeerBenchmark}, Sluice's ratio to the fastest peer and to each limit; and, given
- * the file {@code LoopbackBenchmark} writes ({@code -Dsluice.latencyOut}), its latency percentiles.
+ * the file {@code LoopbackBenchmark} and {@code LoopbackQueueBenchmark} write
+ * ({@code -Dsluice.latencyOut}), their latency percentiles.
  */
 public final class ResultsTable {
 
@@ -163,6 +164,7 @@ public final class ResultsTable {
      */
     static void ratios(List<Object> results, PrintStream out) {
         Map<String, Map<String, Double>> byCase = new LinkedHashMap<>();
+        Map<String, Map<String, Double>> perCpuSecond = new LinkedHashMap<>();
         for (Object result : results) {
             Map<String, Object> r = toMap(result);
             String name = name(r);
@@ -171,8 +173,13 @@ public final class ResultsTable {
             }
             Map<String, Object> params = toMap(r.get("params"));
             String key = params.get("corpus") + " " + params.get("feed");
-            byCase.computeIfAbsent(key, k -> new LinkedHashMap<>())
-                    .put(name.substring("PeerBenchmark.".length()), score(secondary(r).get("bytes")));
+            String contestant = name.substring("PeerBenchmark.".length());
+            byCase.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(contestant, score(secondary(r).get("bytes")));
+            Object cpu = secondary(r).get("cpuNanos");
+            if (cpu != null && score(cpu) > 0) {
+                perCpuSecond.computeIfAbsent(key, k -> new LinkedHashMap<>())
+                        .put(contestant, score(secondary(r).get("bytes")) / score(cpu) * 1e9);
+            }
         }
         if (byCase.isEmpty()) {
             return;
@@ -203,13 +210,28 @@ public final class ResultsTable {
                     + " | " + ratio(sluice, mbs.get("limitNettyFindLf"))
                     + " | " + ratio(sluice, mbs.get("limitArraycopy")) + " |");
         }
+        // The same ratio per CPU-second of the benchmark thread, where both recorded it: on a
+        // shared machine the preemption that bends MB/s does not reach this one.
+        if (perCpuSecond.values().stream().anyMatch(m -> m.containsKey("sluice") && m.containsKey("limitSwarLf"))) {
+            out.println();
+            out.println("| corpus, feed | Sluice MB per CPU-s | SWAR LF scan MB per CPU-s | Sluice / SWAR LF scan, per CPU-s |");
+            out.println("| --- | ---: | ---: | ---: |");
+            for (Map.Entry<String, Map<String, Double>> e : perCpuSecond.entrySet()) {
+                Double sluice = e.getValue().get("sluice");
+                Double swar = e.getValue().get("limitSwarLf");
+                if (sluice != null && swar != null) {
+                    out.println("| " + e.getKey() + " | " + format("%,.0f", sluice / 1e6) + " | "
+                            + format("%,.0f", swar / 1e6) + " | " + ratio(sluice, swar) + " |");
+                }
+            }
+        }
     }
 
-    /** The lines {@code LoopbackBenchmark} appends to {@code -Dsluice.latencyOut}, as a table. */
+    /** The lines the loopback benchmarks append to {@code -Dsluice.latencyOut}, as a table. */
     static void latency(List<String> lines, PrintStream out) {
         out.println();
-        out.println("| loopback run | events measured | p50 µs | p99 µs | p99.9 µs | max µs |");
-        out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
+        out.println("| loopback run | events measured | process CPU ns/event | p50 µs | p99 µs | p99.9 µs | max µs |");
+        out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (String line : lines) {
             if (line.isBlank()) {
                 continue;
@@ -221,8 +243,12 @@ public final class ResultsTable {
                     fields.put(field.substring(0, eq), field.substring(eq + 1));
                 }
             }
-            out.println("| repeats=" + fields.get("repeats") + " flushEvery=" + fields.get("flushEvery")
+            // LoopbackQueueBenchmark names its run; LoopbackBenchmark's lines carry its params.
+            String run = fields.containsKey("run") ? fields.get("run").replace(':', ' ')
+                    : "repeats=" + fields.get("repeats") + " flushEvery=" + fields.get("flushEvery");
+            out.println("| " + run
                     + " | " + format("%,.0f", Double.parseDouble(fields.get("events")))
+                    + " | " + fields.getOrDefault("cpu_ns_per_event", "—")
                     + " | " + fields.get("p50_us") + " | " + fields.get("p99_us") + " | " + fields.get("p99.9_us")
                     + " | " + fields.get("max_us") + " |");
         }

@@ -198,6 +198,10 @@ public final class SseParser implements AutoCloseable {
             byte[] array = in.hasArray() ? in.array() : null;
             int offset = array == null ? 0 : in.arrayOffset();
             while (i < end && state != State.FAILED) {
+                if (array != null && state == State.LINE && partialLength == 0) {
+                    i = heapLines(in, array, offset, start, i, end);
+                    continue;
+                }
                 int eol;
                 if (array != null) {
                     int found = EolScanner.indexOfEol(array, i + offset, end + offset);
@@ -324,6 +328,77 @@ public final class SseParser implements AutoCloseable {
         if (bomMatched > 0 && checkLineLength(bomMatched, 0, State.DISCARD_LINE)) {
             lineBuffer().writeBytes(BOM, 0, bomMatched);
         }
+    }
+
+    /**
+     * The common case, written out as one loop: a heap buffer, reading lines, nothing carried over
+     * (so it runs again after the first line of each feed, which usually finishes one carried
+     * over). Complete lines of {@code in[i, end)} are processed straight from the array: an event's
+     * first {@code data} line and the blank line that dispatches it in the loop itself, an
+     * {@code event} line in {@link #eventLine}; anything else goes through {@link #endLine}. Returns
+     * where it stopped: {@code end}, or the start of the next line once the state is no longer
+     * {@link State#LINE}.
+     *
+     * <p>Why: per line, the general path's state switch, stream offset and bound checks, and its
+     * dispatch on the field cost as much as the scan on LLM streams' short lines
+     * ({@code ParserCompareBenchmark}'s and {@code PeerBenchmark}'s {@code segments1460} runs,
+     * figures in benchmarks/RESULTS.md).
+     */
+    private int heapLines(ByteBuf in, byte[] array, int offset, int start, int i, int end) {
+        final int aEnd = end + offset;
+        int a = i + offset;
+        while (a < aEnd && state == State.LINE) {
+            int eol = EolScanner.indexOfEol(array, a, aEnd);
+            if (eol < 0) {
+                carryOver(in, a - offset, end);
+                return end;
+            }
+            int length = eol - a;
+            if (length == 0) {
+                dispatch();
+            } else if (length >= 6 && length <= maxLineLength && dataLines == 0
+                    && (int) INT_BE.get(array, a) == DATA && array[a + 4] == COLON
+                    && length - (array[a + 5] == SPACE ? 6 : 5) <= maxEventSize) {
+                int value = array[a + 5] == SPACE ? 6 : 5;
+                if (openEventStart < 0) {
+                    openEventStart = fedBefore + (a - offset - start);
+                }
+                dataSlice = in;
+                dataSliceIndex = a - offset + value;
+                dataSize = length - value;
+                dataLines = 1;
+            } else if (!eventLine(array, a, length, fedBefore + (a - offset - start))) {
+                endLine(in, array, offset, a - offset, eol - offset);
+            }
+            a = eol + 1;
+            if (array[eol] == CR) {
+                if (a == aEnd) {
+                    skipLf = true;
+                } else if (array[a] == LF) {
+                    a++;
+                }
+            }
+        }
+        return a - offset;
+    }
+
+    /**
+     * An {@code event} line of a heap buffer, {@link #heapLines}' second most common line: sets the
+     * type and returns true; false for any other line. A method of its own because written into
+     * {@link #heapLines}' loop it made both LLM corpora slower, not faster (the same benchmarks),
+     * most likely by taking the loop past what C2 inlines into {@link #feed}.
+     */
+    private boolean eventLine(byte[] array, int a, int length, long start) {
+        if (length < 6 || length > maxLineLength || (int) INT_BE.get(array, a) != EVEN || array[a + 4] != 't'
+                || array[a + 5] != COLON) {
+            return false;
+        }
+        int value = length > 6 && array[a + 6] == SPACE ? 7 : 6;
+        if (openEventStart < 0) {
+            openEventStart = start;
+        }
+        eventType = length == value ? null : types.resolve(array, a + value, length - value);
+        return true;
     }
 
     /** No line end in {@code in[from, end)}: keep it for the next feed. */

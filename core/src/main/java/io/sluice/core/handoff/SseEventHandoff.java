@@ -32,14 +32,15 @@ import java.util.concurrent.locks.LockSupport;
  * A consumer that finds the queue empty spins for {@value #SPINS} {@link Thread#onSpinWait()}
  * rounds (an event in flight usually lands within them), then publishes itself as the waiter and
  * parks. The producer, after each offer and at the end, unparks the waiter only if one is
- * published, so a busy consumer costs the producer one fenced read per event and no system call,
- * and an idle consumer costs no CPU at all.
+ * published, and takes it down as it does (a compare-and-set), so a busy consumer costs the
+ * producer one fenced read per event and no system call, each park costs one unpark however many
+ * events land before the consumer runs again, and an idle consumer costs no CPU at all.
  *
  * <h2>Why {@link SpscAtomicArrayQueue}</h2>
  * JCTools' {@code SpscArrayQueue} uses {@code sun.misc.Unsafe}, which JDK 25 warns about on first
  * use; the atomic-field-updater variant does not, and Sluice must run on JDK 25 without that
  * warning. Both are the same algorithm; the difference at one event per call is small next to the
- * parse and the copy (measured end to end by {@code LoopbackQueueBenchmark} in netty-transport).
+ * parse and the copy (measured end to end by {@code LoopbackQueueBenchmark} in benchmarks).
  */
 public final class SseEventHandoff implements SseEventQueue {
     /** Empty-queue spins before a consumer parks: about a microsecond, the time an event in flight takes. */
@@ -47,10 +48,12 @@ public final class SseEventHandoff implements SseEventQueue {
 
     private static final Object END = new Object();
     private static final VarHandle RESUME_SCHEDULED;
+    private static final VarHandle WAITER;
 
     static {
         try {
             RESUME_SCHEDULED = MethodHandles.lookup().findVarHandle(SseEventHandoff.class, "resumeScheduled", boolean.class);
+            WAITER = MethodHandles.lookup().findVarHandle(SseEventHandoff.class, "waiter", Thread.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -194,7 +197,12 @@ public final class SseEventHandoff implements SseEventQueue {
         // (an ordered store only) and must read waiter after it is visible, or both could miss each other.
         VarHandle.fullFence();
         Thread w = waiter;
-        if (w != null) {
+        // Claim the wake-up, so a park costs one unpark: the events of one read arrive faster than
+        // a woken thread gets back on a core, and unparking it again for each of them (a lock, and
+        // often a futex call, every event) was most of the producer's signalling cost
+        // (LoopbackQueueBenchmark, counted in benchmarks/RESULTS.md). The consumer republishes
+        // itself before it parks again.
+        if (w != null && WAITER.compareAndSet(this, w, null)) {
             LockSupport.unpark(w);
         }
     }
@@ -260,9 +268,13 @@ public final class SseEventHandoff implements SseEventQueue {
             }
         }
         long deadline = System.nanoTime() + unit.toNanos(timeout);
-        waiter = Thread.currentThread(); // a volatile store: ordered before the reads in ready()
+        Thread me = Thread.currentThread();
         try {
-            while (!ready()) {
+            while (true) {
+                waiter = me; // a volatile store: ordered before the reads in ready()
+                if (ready()) {
+                    return true;
+                }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
@@ -272,7 +284,6 @@ public final class SseEventHandoff implements SseEventQueue {
                     throw new InterruptedException();
                 }
             }
-            return true;
         } finally {
             waiter = null;
         }

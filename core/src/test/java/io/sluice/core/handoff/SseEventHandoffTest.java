@@ -218,6 +218,34 @@ class SseEventHandoffTest {
     }
 
     @Test
+    void consumerParkedAgainAfterAClaimedWakeUpIsWokenAgain() throws Exception {
+        // The producer takes the waiter down when it unparks it: each park must publish it anew.
+        SseEventHandoff queue = new SseEventHandoff(8, 2, flow, Runnable::run);
+        Thread consumer = Thread.currentThread();
+        CountDownLatch[] parked = {new CountDownLatch(1), new CountDownLatch(1), new CountDownLatch(1)};
+        Thread producerThread = new Thread(() -> {
+            for (int round = 0; round < parked.length; round++) {
+                while (consumer.getState() != Thread.State.TIMED_WAITING) {
+                    Thread.onSpinWait();
+                }
+                parked[round].countDown();
+                queue.offer(event("e" + round));
+                while (queue.size() > 0) { // taken before the consumer parks again
+                    Thread.onSpinWait();
+                }
+            }
+        });
+        producerThread.start();
+        for (int round = 0; round < parked.length; round++) {
+            OwnedSseEvent e = queue.take(10, TimeUnit.SECONDS);
+            assertEquals(0, parked[round].getCount(), "round " + round + " was taken from a park");
+            assertEquals("e" + round, e.dataAsString());
+            e.release();
+        }
+        producerThread.join();
+    }
+
+    @Test
     void blockedConsumerParksInsteadOfSpinning() throws Exception {
         SseEventHandoff queue = new SseEventHandoff(8, 2, flow, Runnable::run);
         java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
