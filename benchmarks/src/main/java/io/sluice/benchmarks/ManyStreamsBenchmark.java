@@ -8,7 +8,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -21,7 +20,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -63,14 +61,15 @@ import java.util.concurrent.atomic.AtomicLong;
  *       writes each stream one event every {@code interval} (staggered);</li>
  *   <li>the relay, which samples its memory about every millisecond;</li>
  *   <li>load clients, {@value #STREAMS_PER_CLIENT_PROCESS} streams at most each: a process may hold
- *       20,000 open files here, and the relay holds two sockets a stream over HTTP/1.1, so over
- *       HTTP/1.1 the relay tops out below 10,000 streams.</li>
+ *       20,000 open files here, and the relay holds two sockets a stream over HTTP/1.1, so with an
+ *       HTTP/1.1 upstream the relay tops out below 10,000 streams; with {@code h2c} its upstream
+ *       streams share a few connections (the upstream allows 1,000 streams a connection).</li>
  * </ul>
  * The per-stream figure is the relay process's memory with every stream open and each past its
  * first event, less the same before the first stream, divided by S: the live heap after a full
  * collection, the high water of the Netty allocator's heap buffers in use, and that of the JDK's direct
- * buffers. Run: {@code java -cp benchmarks/target/benchmarks.jar io.sluice.benchmarks.ManyStreamsBenchmark 9000 1000}
- * (streams, milliseconds between a stream's events).
+ * buffers. Run: {@code java -cp benchmarks/target/benchmarks.jar io.sluice.benchmarks.ManyStreamsBenchmark 9000 1000 h1}
+ * (streams, milliseconds between a stream's events, the upstream's protocol: {@code h1} or {@code h2c}).
  */
 public final class ManyStreamsBenchmark {
     static final int STREAMS_PER_CLIENT_PROCESS = 5_000;
@@ -85,25 +84,28 @@ public final class ManyStreamsBenchmark {
         String role = args.length > 0 ? args[0] : "";
         switch (role) {
             case "upstream" -> upstream(Long.parseLong(args[1]));
-            case "relay" -> relay(Integer.parseInt(args[1]));
+            case "relay" -> relay(Integer.parseInt(args[1]), args[2].equals("h2c"));
             case "clients" -> clients(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
             default -> drive(args.length > 0 ? Integer.parseInt(args[0]) : 9_000,
-                    args.length > 1 ? Long.parseLong(args[1]) : 1_000);
+                    args.length > 1 ? Long.parseLong(args[1]) : 1_000, args.length > 2 ? args[2] : "h1");
         }
     }
 
     // ---- the driver ----
 
-    private static void drive(int streams, long intervalMillis) throws Exception {
-        if (streams > 9_800) {
+    private static void drive(int streams, long intervalMillis, String upstreamProtocol) throws Exception {
+        if (!upstreamProtocol.equals("h1") && !upstreamProtocol.equals("h2c")) {
+            throw new IllegalArgumentException("the upstream protocol is h1 or h2c, not " + upstreamProtocol);
+        }
+        if (streams > 9_800 && upstreamProtocol.equals("h1")) {
             throw new IllegalArgumentException(streams + " streams: over HTTP/1.1 the relay holds two sockets a stream, "
-                    + "and a process may hold 20,000 open files here");
+                    + "and a process may hold 20,000 open files here; h2c upstream multiplexes them");
         }
         List<Child> children = new ArrayList<>();
         try {
             Child upstream = Child.start(children, "upstream", Long.toString(intervalMillis));
             int upstreamPort = Integer.parseInt(upstream.await("port "));
-            Child relay = Child.start(children, "relay", Integer.toString(upstreamPort));
+            Child relay = Child.start(children, "relay", Integer.toString(upstreamPort), upstreamProtocol);
             int relayPort = Integer.parseInt(relay.await("port "));
             relay.send("measure");
             String[] before = relay.await("memory ").split(" ");
@@ -122,9 +124,10 @@ public final class ManyStreamsBenchmark {
             String[] after = relay.await("memory ").split(" ");
             long[] b = longs(before);
             long[] a = longs(after);
-            System.out.printf("# %s %s, relay on 2 event loop threads (NIO), %,d streams over HTTP/1.1, "
+            System.out.printf("# %s %s, relay on 2 event loop threads (NIO), %,d streams, downstream HTTP/1.1, upstream %s, "
                             + "one event per stream every %d ms; the relay's process alone%n",
-                    System.getProperty("java.vm.name"), Runtime.version(), streams, intervalMillis);
+                    System.getProperty("java.vm.name"), Runtime.version(), streams,
+                    upstreamProtocol.equals("h1") ? "HTTP/1.1" : "h2c", intervalMillis);
             System.out.printf("live heap after a full GC: %.1f MiB more with every stream open = %,d bytes a stream%n",
                     (a[0] - b[0]) / 1048576.0, (a[0] - b[0]) / streams);
             System.out.printf("Netty allocator's heap buffers in use, high water: %.1f MiB = %,d bytes a stream%n",
@@ -216,10 +219,8 @@ public final class ManyStreamsBenchmark {
         Set<Channel> streams = ConcurrentHashMap.newKeySet();
         Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 4096)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new ChannelInboundHandlerAdapter() {
+                // HTTP/1.1, and h2c by prior knowledge for a relay that multiplexes its upstream streams.
+                .childHandler(SseServerProtocols.builder(stream -> stream.addLast(new ChannelInboundHandlerAdapter() {
                             @Override
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                                 if (msg instanceof HttpRequest) {
@@ -237,9 +238,7 @@ public final class ManyStreamsBenchmark {
                             public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
                                 ctx.close(); // a relay stopped under its streams: nothing to report
                             }
-                        });
-                    }
-                })
+                        })).h2c(true).maxConcurrentStreams(1_000).build())
                 .bind("127.0.0.1", 0).sync().channel();
         // Every 10 ms a tenth-of-a-round's share of the streams gets its event: each stream one an interval, staggered.
         long tickMillis = 10;
@@ -263,9 +262,10 @@ public final class ManyStreamsBenchmark {
 
     // ---- the relay ----
 
-    private static void relay(int upstreamPort) throws Exception {
+    private static void relay(int upstreamPort, boolean h2c) throws Exception {
         EventLoopGroup group = new NioEventLoopGroup(2);
         SseClient client = SseClient.builder().eventLoopGroup(group, NioSocketChannel.class)
+                .protocol(h2c ? SseClient.Protocol.HTTP_2_PRIOR_KNOWLEDGE : SseClient.Protocol.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(60)).firstByteTimeout(Duration.ofSeconds(300)).build();
         URI upstream = URI.create("http://127.0.0.1:" + upstreamPort);
         SseRelay relay = SseRelay.builder(client, request -> SseRequest.get(upstream.resolve(request.uri())))
