@@ -150,7 +150,7 @@ class CaptureFailuresTest {
         HttpResponse<String> response = post(relay, "/v1/messages");
         List<String> relayed = events(response.body());
         SseRelay.Outcome o = outcome();
-        assertEquals("upstream_closed_early", o.end());
+        assertEquals("upstream_closed_early", o.end().wireName());
         assertEquals(1, o.captures().size(), o::toString);
         Path file = await(o.captures().get(0));
         String line = RelayCommand.accessLogLine(Instant.parse("2026-12-02T06:15:00Z"), o);
@@ -169,7 +169,7 @@ class CaptureFailuresTest {
         int relay = relay(serve(SAMPLE, "stall:3:5"), Duration.ofMillis(500));
         List<String> relayed = events(post(relay, "/v1/messages").body());
         SseRelay.Outcome o = outcome();
-        assertEquals("upstream_timeout", o.end());
+        assertEquals("upstream_timeout", o.end().wireName());
         Path file = await(o.captures().get(0));
         assertTrue(file.getFileName().toString().endsWith("-upstream_timeout.http"), file.toString());
         assertTrue(Files.readString(file, StandardCharsets.ISO_8859_1).contains("\r\nx-sluice-capture-end: upstream_timeout\r\n"));
@@ -215,7 +215,7 @@ class CaptureFailuresTest {
             int relay = relay(upstream.getLocalPort(), Duration.ZERO);
             List<String> relayed = events(post(relay, "/v1/messages").body());
             SseRelay.Outcome o = outcome();
-            assertEquals("upstream_malformed", o.end());
+            assertEquals("upstream_malformed", o.end().wireName());
             Path file = await(o.captures().get(0));
             SluiceRunner.Result replayed = run("replay", "--format", "ndjson", file.toString());
             replayed.assertOneLineOnStderr(Sluice.EXIT_INPUT);
@@ -228,7 +228,7 @@ class CaptureFailuresTest {
         HttpResponse<String> response = post(relay(serve(SAMPLE), Duration.ZERO), "/v1/messages");
         assertEquals(200, response.statusCode());
         SseRelay.Outcome o = outcome();
-        assertEquals("ok", o.end());
+        assertEquals("ok", o.end().wireName());
         assertEquals(List.of(), o.captures());
         assertFalse(RelayCommand.accessLogLine(Instant.now(), o).contains("capture="));
         assertEquals(List.of(), folder());

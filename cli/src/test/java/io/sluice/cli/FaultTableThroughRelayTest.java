@@ -165,7 +165,7 @@ class FaultTableThroughRelayTest {
         assertTrue(millis >= atLeastMillis, "took " + millis + " ms, at least " + atLeastMillis + " promised");
         SseRelay.Outcome outcome = outcomes.poll(10, TimeUnit.SECONDS);
         assertNotNull(outcome, "no outcome");
-        assertEquals(firstAttemptEnd, outcome.attempts().get(0).end(), outcome::toString);
+        assertEquals(firstAttemptEnd, outcome.attempts().get(0).end().wireName(), outcome::toString);
         String line = RelayCommand.accessLogLine(Instant.EPOCH, outcome);
         Map<String, String> logged = fields(line);
         fields(logFields).forEach((key, value) -> assertEquals(value, logged.get(key), () -> key + " in " + line));
