@@ -6,12 +6,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
@@ -183,9 +183,13 @@ class SseRelayBackpressureTest {
                 }
                 Thread.sleep(10);
             }
+            // A closed channel is not writable either: a stall that is really an early end must say so.
+            assertTrue(downstream.isActive() && pump.channel.isActive(), () -> "the relayed stream ended instead of stalling: downstream "
+                    + (downstream.isActive() ? "open" : "closed") + ", upstream " + (pump.channel.isActive() ? "open" : "closed")
+                    + ", outcomes " + outcomes + ", " + probe);
             assertTrue(probe.maxPending <= bound, "the relay's outbound buffer peaked at " + probe.maxPending
                     + " bytes, over high water + two reads = " + bound + " (" + pump.sent + " events sent)");
-            assertTrue(probe.maxPending > WATER_MARK.high(), "the relay filled its downstream to the high water first");
+            assertTrue(probe.maxPending > WATER_MARK.high(), () -> "the relay filled its downstream to the high water first: " + probe);
 
             int total = pump.finish().get(10, TimeUnit.SECONDS);
             OrderCheck check = new OrderCheck();
@@ -443,19 +447,37 @@ class SseRelayBackpressureTest {
      * outbound buffer, records the buffer's pending bytes, so the peak is exact, not sampled.
      */
     @ChannelHandler.Sharable
-    private static final class PendingProbe extends ChannelOutboundHandlerAdapter {
+    private static final class PendingProbe extends ChannelDuplexHandler {
         // Written by the relay's loops; exact only with one downstream, as the backpressure test has.
         volatile long maxPending;
         volatile long writes;
+        /** The pending bytes each time the channel turned unwritable, then writable again: for a failure's message. */
+        private final Queue<String> turns = new ConcurrentLinkedQueue<>();
 
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
             ctx.write(msg, promise);
             writes++;
-            ChannelOutboundBuffer buffer = ctx.channel().unsafe().outboundBuffer();
-            if (buffer != null && buffer.totalPendingWriteBytes() > maxPending) {
-                maxPending = buffer.totalPendingWriteBytes();
+            long pending = pending(ctx);
+            if (pending > maxPending) {
+                maxPending = pending;
             }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            turns.add((ctx.channel().isWritable() ? "writable at " : "unwritable at ") + pending(ctx));
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        private static long pending(ChannelHandlerContext ctx) {
+            ChannelOutboundBuffer buffer = ctx.channel().unsafe().outboundBuffer();
+            return buffer == null ? -1 : buffer.totalPendingWriteBytes();
+        }
+
+        @Override
+        public String toString() {
+            return "outbound buffer peak " + maxPending + " bytes after " + writes + " writes, turns " + turns;
         }
     }
 
