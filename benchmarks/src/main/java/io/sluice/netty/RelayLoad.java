@@ -118,7 +118,7 @@ final class RelayLoad implements AutoCloseable {
     /** What one round measured; every duration in nanoseconds. */
     record Round(int streams, int events, List<String> failures, List<SseRelay.Outcome> outcomes,
                  Histogram openToHead, Histogram firstEventPassThrough, Histogram restPassThrough,
-                 long restEvents, long restNanos, Memory memory, long relayAllocatedBytes) {
+                 long restEvents, long restNanos, Memory memory, long relayAllocatedBytes, long relayCpuNanos) {
 
         double restEventsPerSecond() {
             return restEvents / (restNanos / 1e9);
@@ -131,6 +131,15 @@ final class RelayLoad implements AutoCloseable {
          */
         double relayBytesPerEvent() {
             return relayAllocatedBytes / (double) restEvents;
+        }
+
+        /**
+         * The relay's event loops' CPU time per event while the upstreams wrote the rest: the
+         * relay's own cost, which the loopback system's events/s hides when the upstream and the
+         * clients take most of the cores.
+         */
+        double relayCpuNanosPerEvent() {
+            return relayCpuNanos / (double) restEvents;
         }
     }
 
@@ -190,6 +199,7 @@ final class RelayLoad implements AutoCloseable {
 
                 long[] relayThreads = relayThreadIds();
                 long relayAllocatedBefore = allocatedBytes(relayThreads);
+                long relayCpuBefore = cpuNanos(relayThreads);
                 long restStart = System.nanoTime();
                 for (Held h : held) {
                     h.channel().eventLoop().execute(() -> writeRest(h, events));
@@ -197,6 +207,7 @@ final class RelayLoad implements AutoCloseable {
                 await(ended, timeout, "ends", readers);
                 long restNanos = System.nanoTime() - restStart;
                 long relayAllocated = allocatedBytes(relayThreads) - relayAllocatedBefore;
+                long relayCpu = cpuNanos(relayThreads) - relayCpuBefore;
                 long deadline = System.nanoTime() + timeout.toNanos();
                 while (outcomes.size() < streams && System.nanoTime() < deadline) {
                     Thread.sleep(1); // the relay reports a stream just after writing its last chunk
@@ -215,7 +226,7 @@ final class RelayLoad implements AutoCloseable {
                 }
                 return new Round(streams, events, failures, List.copyOf(outcomes), openToHead, firstPass,
                         restPassThrough, (long) streams * (events - 1), restNanos,
-                        sampler.stop(liveHeapBefore, liveHeapAllOpen), relayAllocated);
+                        sampler.stop(liveHeapBefore, liveHeapAllOpen), relayAllocated, relayCpu);
             } finally {
                 relay.close().syncUninterruptibly();
             }
@@ -236,6 +247,14 @@ final class RelayLoad implements AutoCloseable {
         for (long bytes : ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean())
                 .getThreadAllocatedBytes(threads)) {
             sum += bytes;
+        }
+        return sum;
+    }
+
+    private static long cpuNanos(long[] threads) {
+        long sum = 0;
+        for (long thread : threads) {
+            sum += java.lang.management.ManagementFactory.getThreadMXBean().getThreadCpuTime(thread);
         }
         return sum;
     }

@@ -80,6 +80,8 @@ public final class RelayLoadBenchmark {
                 System.out.printf("  other events, upstream write -> client (burst): %s%n", percentiles(r.restPassThrough()));
                 System.out.printf("  relay event loops allocated %.0f bytes per relayed event (heap, pooled buffers aside)%n",
                         r.relayBytesPerEvent());
+                System.out.printf("  relay event loops' CPU: %.2f us per relayed event (%,.0f events per relay CPU-second)%n",
+                        r.relayCpuNanosPerEvent() / 1e3, 1e9 / r.relayCpuNanosPerEvent());
                 System.out.printf("  memory high water: allocator direct %.1f MiB, allocator heap %.1f MiB, heap used %.0f MiB; "
                                 + "live heap with all %d streams open %.1f MiB (%.1f KiB per stream)%n",
                         mib(m.allocatorDirectHighWater()), mib(m.allocatorHeapHighWater()), mib(m.heapUsedHighWater()),

@@ -5,7 +5,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.SocketChannel;
@@ -17,6 +21,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.sluice.core.SseParser;
 import io.sluice.core.testing.RecordingHandler;
 import io.sluice.core.testing.SseRecord;
@@ -30,6 +35,7 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -286,6 +292,73 @@ class SseEmitterTest {
         assertEquals("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ntransfer-encoding: chunked\r\n"
                 + "cache-control: no-cache\r\nx-accel-buffering: no\r\n\r\n"
                 + "e\r\ndata: [DONE]\n\n\r\n0\r\n\r\n", wire(ch));
+        assertFalse(ch.finishAndReleaseAll());
+    }
+
+    /** A relay's pipeline on an embedded channel: the codec, {@code between}, the responder; its head read and dropped. */
+    private static EmbeddedChannel relayedOver(SseEmitter[] emitter, ChannelHandler between) {
+        EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), between, new SseResponder(Duration.ZERO, e -> emitter[0] = e));
+        ch.writeInbound(Unpooled.copiedBuffer("GET /events HTTP/1.1\r\nhost: x\r\n\r\n", StandardCharsets.US_ASCII));
+        assertTrue(wire(ch).startsWith("HTTP/1.1 200 OK\r\n"));
+        return ch;
+    }
+
+    /** Forwards each event of {@code upstream}, as the relay does, and returns what reached the socket: one string a write. */
+    private static List<String> forwarded(EmbeddedChannel ch, SseEmitter emitter, String upstream) {
+        ByteBuf bytes = Unpooled.copiedBuffer(upstream, StandardCharsets.UTF_8);
+        try (SseParser parser = SseParser.create(emitter::forward)) {
+            parser.feed(bytes);
+        } finally {
+            bytes.release();
+        }
+        ch.runPendingTasks(); // a consolidated flush
+        List<String> writes = new ArrayList<>();
+        for (Object o; (o = ch.readOutbound()) != null; ) {
+            ByteBuf buf = (ByteBuf) o;
+            writes.add(buf.toString(StandardCharsets.UTF_8));
+            buf.release();
+        }
+        return writes;
+    }
+
+    @Test
+    void aForwardedEventIsOneChunkFramedInItsOwnBufferBelowTheEncoder() {
+        SseEmitter[] emitter = new SseEmitter[1];
+        EmbeddedChannel ch = relayedOver(emitter,
+                new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+        String manyLines = "data: line\n".repeat(40) + "\n"; // past forward's size estimate: the buffer grows
+        String big = "data: " + "x".repeat(4088) + "\n\n";
+
+        assertEquals(List.of("9\r\ndata: a\n\n\r\n"), forwarded(ch, emitter[0], "data: a\n\n"));
+        assertEquals(List.of("f\r\ndata: 0123456\n\n\r\n"), forwarded(ch, emitter[0], "data: 0123456\n\n"));
+        assertEquals(List.of("10\r\ndata: 01234567\n\n\r\n"), forwarded(ch, emitter[0], "data: 01234567\n\n"));
+        assertEquals(List.of("1b9\r\n" + manyLines + "\r\n"), forwarded(ch, emitter[0], manyLines));
+        assertEquals(List.of("1000\r\n" + big + "\r\n"), forwarded(ch, emitter[0], big));
+        assertEquals(List.of("18\r\nevent: t\nid: 7\ndata: b\n\n\r\n"), forwarded(ch, emitter[0], "event: t\nid: 7\ndata: b\n\n"));
+        assertEquals(List.of("9\r\ndata: c\n\n\r\n"), forwarded(ch, emitter[0], "id: 7\ndata: c\n\n"), "an id line only to change it");
+
+        // The encoder, passed by, still ends the chunked body.
+        emitter[0].close();
+        ch.runPendingTasks();
+        assertEquals("0\r\n\r\n", wire(ch));
+        assertEquals(7, emitter[0].events());
+        assertEquals(9 + 15 + 16 + 441 + 4096 + 24 + 9, emitter[0].bytes(), "body bytes, the framing not counted");
+        assertFalse(ch.finishAndReleaseAll());
+    }
+
+    @Test
+    void anOutboundHandlerBetweenSeesEveryForwardedEventAndTheEncoderFramesIt() {
+        SseEmitter[] emitter = new SseEmitter[1];
+        List<Object> seen = new ArrayList<>();
+        EmbeddedChannel ch = relayedOver(emitter, new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                seen.add(msg instanceof ByteBuf ? "bytes" : msg.getClass().getSimpleName()); // a compressor would be here
+                ctx.write(msg, promise);
+            }
+        });
+        assertEquals("9\r\ndata: a\n\n\r\n", String.join("", forwarded(ch, emitter[0], "data: a\n\n")));
+        assertEquals(List.of("DefaultHttpResponse", "bytes"), seen);
         assertFalse(ch.finishAndReleaseAll());
     }
 

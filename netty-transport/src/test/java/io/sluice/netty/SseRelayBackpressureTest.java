@@ -70,7 +70,10 @@ class SseRelayBackpressureTest {
      * ({@code io.netty.transport.outboundBufferEntrySizeOverhead}, default 96).
      */
     private static final int ENTRY_OVERHEAD = 96;
-    /** HttpObjectEncoder writes a relayed event as up to three messages: the chunk size line, the data, the CRLF. */
+    /**
+     * The most messages a relayed event becomes: HttpObjectEncoder writes a chunk as three (the size
+     * line, the data, the CRLF); the relay's own framing, with this pipeline, as one.
+     */
     private static final int MESSAGES_PER_EVENT = 3;
     /** An LLM provider's text delta: the events here are that size. */
     private static final String DELTA = "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\" the\"}}";
