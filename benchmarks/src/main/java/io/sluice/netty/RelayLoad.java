@@ -9,6 +9,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -65,6 +69,13 @@ final class RelayLoad implements AutoCloseable {
     /** The pace of the first events: one every 100 us, a fraction of what the relay can take. */
     static final int FIRST_EVENTS_PER_MILLI = 10;
 
+    /**
+     * The relay's transport, {@code -Dsluice.relayTransport=nio} (the default), {@code epoll} or
+     * {@code io_uring} (Netty's native transports: their classes and native jar, of the same Netty
+     * version, on the class path); the upstream and the clients stay on NIO.
+     */
+    static final String RELAY_TRANSPORT = System.getProperty("sluice.relayTransport", "nio");
+
     private final EventLoopGroup upstreamGroup = TestLoops.nio(1);
     private final EventLoopGroup relayGroup;
     private final EventLoopGroup clientGroup = TestLoops.nio(1);
@@ -79,7 +90,7 @@ final class RelayLoad implements AutoCloseable {
      * @param consolidateFlushes the relay's {@link SseRelay.Builder#consolidateFlushes} (its default
      *     is true): the flushes of one event-loop turn (the events of one upstream read) become one
      */
-    RelayLoad(int relayThreads, boolean consolidateFlushes) {
+    RelayLoad(int relayThreads, boolean consolidateFlushes) throws ReflectiveOperationException {
         this(relayThreads, consolidateFlushes, false, false, null);
     }
 
@@ -89,17 +100,37 @@ final class RelayLoad implements AutoCloseable {
      * @param captureFailures the relay's client records every stream for it (null: nothing recorded)
      */
     RelayLoad(int relayThreads, boolean consolidateFlushes, boolean upstreamHttp2, boolean downstreamHttp2,
-              SseFailureCapture captureFailures) {
+              SseFailureCapture captureFailures) throws ReflectiveOperationException {
         this.relayThreads = relayThreads;
         this.consolidateFlushes = consolidateFlushes;
         this.upstreamHttp2 = upstreamHttp2;
         this.downstreamHttp2 = downstreamHttp2;
-        this.relayGroup = TestLoops.nio(relayThreads);
-        this.relayClient = SseClient.builder().eventLoopGroup(relayGroup, NioSocketChannel.class)
+        this.relayGroup = RELAY_TRANSPORT.equals("nio") ? TestLoops.nio(relayThreads)
+                : new MultiThreadIoEventLoopGroup(relayThreads, (IoHandlerFactory) nativeTransport("IoHandler").getMethod("newFactory").invoke(null));
+        this.relayClient = SseClient.builder().eventLoopGroup(relayGroup, RELAY_TRANSPORT.equals("nio") ? NioSocketChannel.class
+                        : nativeTransport("SocketChannel").asSubclass(SocketChannel.class))
                 .captureFailures(captureFailures)
                 .protocol(upstreamHttp2 ? SseClient.Protocol.HTTP_2_PRIOR_KNOWLEDGE : SseClient.Protocol.HTTP_1_1).build();
         this.readerClient = SseClient.builder().eventLoopGroup(clientGroup, NioSocketChannel.class)
                 .protocol(downstreamHttp2 ? SseClient.Protocol.HTTP_2_PRIOR_KNOWLEDGE : SseClient.Protocol.HTTP_1_1).build();
+    }
+
+    /** A class of the native transport {@link #RELAY_TRANSPORT} names, e.g. {@code EpollSocketChannel} for "SocketChannel". */
+    private static Class<?> nativeTransport(String kind) throws ClassNotFoundException {
+        return switch (RELAY_TRANSPORT) {
+            case "epoll" -> Class.forName("io.netty.channel.epoll.Epoll" + kind);
+            case "io_uring" -> Class.forName("io.netty.channel.uring.IoUring" + kind);
+            default -> throw new IllegalArgumentException("sluice.relayTransport: nio, epoll or io_uring, not " + RELAY_TRANSPORT);
+        };
+    }
+
+    private static Class<? extends ServerSocketChannel> serverChannel() {
+        try {
+            return RELAY_TRANSPORT.equals("nio") ? NioServerSocketChannel.class
+                    : nativeTransport("ServerSocketChannel").asSubclass(ServerSocketChannel.class);
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Connections opened by the relay's client to the upstream and by the readers to the relay, over all rounds. */
@@ -267,7 +298,7 @@ final class RelayLoad implements AutoCloseable {
                 .build();
         return new ServerBootstrap()
                 .group(relayGroup)
-                .channel(NioServerSocketChannel.class)
+                .channel(serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(downstreamHttp2
@@ -406,8 +437,9 @@ final class RelayLoad implements AutoCloseable {
             throws Exception {
         if (!latch.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             long stuck = readers.stream().filter(r -> r.failure == null && !r.done).count();
+            String failure = readers.stream().map(r -> r.failure).filter(java.util.Objects::nonNull).findFirst().orElse("none");
             throw new java.util.concurrent.TimeoutException("waited " + timeout + " for " + what + ": "
-                    + latch.getCount() + " missing, " + stuck + " streams still open without a failure");
+                    + latch.getCount() + " missing, " + stuck + " streams still open without a failure; first failure: " + failure);
         }
     }
 

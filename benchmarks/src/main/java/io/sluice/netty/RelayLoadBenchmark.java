@@ -57,7 +57,7 @@ public final class RelayLoadBenchmark {
         SseFailureCapture capture = args.length > 5 && args[5].equals("capture")
                 ? SseFailureCapture.builder(java.nio.file.Files.createTempDirectory("sluice-capture")).build() : null;
         System.out.println("# " + System.getProperty("java.vm.name") + " " + Runtime.version() + ", "
-                + Runtime.getRuntime().availableProcessors() + " cpus, nio, relay on " + RELAY_THREADS
+                + Runtime.getRuntime().availableProcessors() + " cpus, relay on " + RelayLoad.RELAY_TRANSPORT + ", " + RELAY_THREADS
                 + " threads, flushes " + (consolidate ? "consolidated" : "each") + (capture != null ? ", failures captured" : "")
                 + ", allocator " + ByteBufAllocator.DEFAULT.getClass().getSimpleName() + ", max heap "
                 + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
@@ -66,7 +66,7 @@ public final class RelayLoadBenchmark {
                 + (upstreamHttp2 ? "h2c" : "HTTP/1.1") + ", downstream " + (downstreamHttp2 ? "h2c" : "HTTP/1.1"));
         try (RelayLoad load = new RelayLoad(RELAY_THREADS, consolidate, upstreamHttp2, downstreamHttp2, capture)) {
             for (int round = 1; round <= rounds; round++) {
-                RelayLoad.Round r = load.run(streams, events, Duration.ofSeconds(60));
+                RelayLoad.Round r = load.run(streams, events, Duration.ofSeconds(Long.getLong("sluice.phaseSeconds", 60)));
                 if (!r.failures().isEmpty()) {
                     throw new IllegalStateException(r.failures().size() + " streams failed, first: " + r.failures().get(0));
                 }
