@@ -69,7 +69,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * first event, less the same before the first stream, divided by S: the live heap after a full
  * collection, the high water of the Netty allocator's heap buffers in use, and that of the JDK's direct
  * buffers. Run: {@code java -cp benchmarks/target/benchmarks.jar io.sluice.benchmarks.ManyStreamsBenchmark 9000 1000 h1}
- * (streams, milliseconds between a stream's events, the upstream's protocol: {@code h1} or {@code h2c}).
+ * (streams, milliseconds between a stream's events, the protocols: {@code h1}, {@code h2c} for an h2c
+ * upstream, or {@code h2c-both} for h2c on both sides, the load clients' streams multiplexed too).
  */
 public final class ManyStreamsBenchmark {
     static final int STREAMS_PER_CLIENT_PROCESS = 5_000;
@@ -84,8 +85,8 @@ public final class ManyStreamsBenchmark {
         String role = args.length > 0 ? args[0] : "";
         switch (role) {
             case "upstream" -> upstream(Long.parseLong(args[1]));
-            case "relay" -> relay(Integer.parseInt(args[1]), args[2].equals("h2c"));
-            case "clients" -> clients(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+            case "relay" -> relay(Integer.parseInt(args[1]), !args[2].equals("h1"), args[2].equals("h2c-both"));
+            case "clients" -> clients(Integer.parseInt(args[1]), Integer.parseInt(args[2]), args[3].equals("h2c-both"));
             default -> drive(args.length > 0 ? Integer.parseInt(args[0]) : 9_000,
                     args.length > 1 ? Long.parseLong(args[1]) : 1_000, args.length > 2 ? args[2] : "h1");
         }
@@ -94,8 +95,8 @@ public final class ManyStreamsBenchmark {
     // ---- the driver ----
 
     private static void drive(int streams, long intervalMillis, String upstreamProtocol) throws Exception {
-        if (!upstreamProtocol.equals("h1") && !upstreamProtocol.equals("h2c")) {
-            throw new IllegalArgumentException("the upstream protocol is h1 or h2c, not " + upstreamProtocol);
+        if (!List.of("h1", "h2c", "h2c-both").contains(upstreamProtocol)) {
+            throw new IllegalArgumentException("the protocols are h1, h2c (upstream) or h2c-both, not " + upstreamProtocol);
         }
         if (streams > 9_800 && upstreamProtocol.equals("h1")) {
             throw new IllegalArgumentException(streams + " streams: over HTTP/1.1 the relay holds two sockets a stream, "
@@ -112,7 +113,7 @@ public final class ManyStreamsBenchmark {
             List<Child> loads = new ArrayList<>();
             for (int left = streams; left > 0; left -= STREAMS_PER_CLIENT_PROCESS) {
                 loads.add(Child.start(children, "clients", Integer.toString(relayPort),
-                        Integer.toString(Math.min(left, STREAMS_PER_CLIENT_PROCESS))));
+                        Integer.toString(Math.min(left, STREAMS_PER_CLIENT_PROCESS)), upstreamProtocol));
             }
             for (Child load : loads) {
                 load.await("opened ");
@@ -124,9 +125,10 @@ public final class ManyStreamsBenchmark {
             String[] after = relay.await("memory ").split(" ");
             long[] b = longs(before);
             long[] a = longs(after);
-            System.out.printf("# %s %s, relay on 2 event loop threads (NIO), %,d streams, downstream HTTP/1.1, upstream %s, "
+            System.out.printf("# %s %s, relay on 2 event loop threads (NIO), %,d streams, downstream %s, upstream %s, "
                             + "one event per stream every %d ms; the relay's process alone%n",
                     System.getProperty("java.vm.name"), Runtime.version(), streams,
+                    upstreamProtocol.equals("h2c-both") ? "h2c" : "HTTP/1.1",
                     upstreamProtocol.equals("h1") ? "HTTP/1.1" : "h2c", intervalMillis);
             System.out.printf("live heap after a full GC: %.1f MiB more with every stream open = %,d bytes a stream%n",
                     (a[0] - b[0]) / 1048576.0, (a[0] - b[0]) / streams);
@@ -262,7 +264,7 @@ public final class ManyStreamsBenchmark {
 
     // ---- the relay ----
 
-    private static void relay(int upstreamPort, boolean h2c) throws Exception {
+    private static void relay(int upstreamPort, boolean h2c, boolean downstreamH2c) throws Exception {
         EventLoopGroup group = new NioEventLoopGroup(2);
         SseClient client = SseClient.builder().eventLoopGroup(group, NioSocketChannel.class)
                 .protocol(h2c ? SseClient.Protocol.HTTP_2_PRIOR_KNOWLEDGE : SseClient.Protocol.HTTP_1_1)
@@ -272,7 +274,8 @@ public final class ManyStreamsBenchmark {
                 .heartbeat(Duration.ZERO).build();
         Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 4096)
-                .childHandler(SseServerProtocols.builder(p -> p.addLast(new HttpObjectAggregator(1 << 16), relay)).build())
+                .childHandler(SseServerProtocols.builder(p -> p.addLast(new HttpObjectAggregator(1 << 16), relay))
+                        .h2c(downstreamH2c).maxConcurrentStreams(1_000).build())
                 .bind("127.0.0.1", 0).sync().channel();
         MemorySampler sampler = new MemorySampler();
         sampler.start();
@@ -322,10 +325,11 @@ public final class ManyStreamsBenchmark {
 
     // ---- the load clients ----
 
-    private static void clients(int relayPort, int streams) throws Exception {
+    private static void clients(int relayPort, int streams, boolean h2c) throws Exception {
         EventLoopGroup group = new NioEventLoopGroup(1);
         // The ramp below is slow on a loaded machine: the wait for a head is the measure's, not a timeout's.
         SseClient client = SseClient.builder().eventLoopGroup(group, NioSocketChannel.class)
+                .protocol(h2c ? SseClient.Protocol.HTTP_2_PRIOR_KNOWLEDGE : SseClient.Protocol.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(60)).firstByteTimeout(Duration.ofSeconds(300)).build();
         CountDownLatch opened = new CountDownLatch(streams);
         CountDownLatch evented = new CountDownLatch(streams);

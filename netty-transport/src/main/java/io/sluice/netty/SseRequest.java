@@ -29,6 +29,9 @@ public final class SseRequest {
         if (uri.getHost() == null) {
             throw new IllegalArgumentException("no host in " + uri);
         }
+        if (uri.getPort() > 65_535) { // URI takes any number; a socket address would throw on the event loop
+            throw new IllegalArgumentException("port " + uri.getPort() + " out of range in " + uri);
+        }
         this.method = Objects.requireNonNull(method, "method");
         this.uri = uri;
         this.headers = headers;

@@ -3,7 +3,9 @@ package io.sluice.netty;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -134,6 +136,23 @@ public final class SseServerProtocols extends ChannelInitializer<Channel> {
                 stream.accept(child.pipeline());
             }
         }));
+        p.addLast(ConnectionFailure.INSTANCE);
+    }
+
+    /**
+     * Last in an HTTP/2 connection's pipeline. An I/O error of the connection itself (a client's
+     * reset, say) passes the frame codec and the multiplexer, which handle only HTTP/2 errors and a
+     * stream's own; here it closes the connection, and its streams with it, instead of reaching the
+     * pipeline's tail, where Netty logs every reset client as an unhandled exception.
+     */
+    @ChannelHandler.Sharable
+    static final class ConnectionFailure extends ChannelInboundHandlerAdapter {
+        static final ConnectionFailure INSTANCE = new ConnectionFailure();
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
     }
 
     /**

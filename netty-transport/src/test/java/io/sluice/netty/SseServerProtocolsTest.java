@@ -18,7 +18,9 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -39,6 +41,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 import java.net.InetSocketAddress;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -53,6 +56,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Issue 16 item 3: the server side over HTTP/2 (h2 by ALPN, h2c by prior knowledge) and HTTP/1.1 keep-alive. */
@@ -325,5 +329,18 @@ class SseServerProtocolsTest {
         } finally {
             connection.close().syncUninterruptibly();
         }
+    }
+
+    @Test
+    void anH2cConnectionThatFailsClosesWithItsStreamsAndNothingReachesThePipelinesTail() {
+        EmbeddedChannel ch = new EmbeddedChannel(SseServerProtocols.builder(p -> p.addLast(
+                new SseResponder(Duration.ZERO, emitter -> { }))).h2c(true).build());
+        ch.writeInbound(Http2CodecUtil.connectionPrefaceBuf()); // prior knowledge: the HTTP/2 pipeline
+        assertTrue(ch.pipeline().get(Http2MultiplexHandler.class) != null);
+
+        ch.pipeline().fireExceptionCaught(new SocketException("Connection reset")); // as NIO's read raises it
+        ch.checkException(); // rethrows an exception that reached the tail, which Netty would log as unhandled
+        assertFalse(ch.isOpen(), "the failed connection is closed");
+        ch.finishAndReleaseAll();
     }
 }
