@@ -109,6 +109,11 @@ final class RelayCommand implements Callable<Integer> {
             description = "Idle time before a comment keeps a downstream stream open; 0 for none (default: ${DEFAULT-VALUE}).")
     private double heartbeat;
 
+    @Option(names = "--write-stall-timeout", paramLabel = "SECONDS", defaultValue = "60", converter = SecondsConverter.class,
+            description = "Drop a client that reads nothing this long (its connection's buffer full) and cancel its upstream; "
+                    + "0 for none (default: ${DEFAULT-VALUE}).")
+    private double writeStallTimeout;
+
     @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "600", converter = SecondsConverter.class,
             description = "Fail an upstream silent this long, before or after its head (an error event downstream); "
                     + "0 for none (default: ${DEFAULT-VALUE}: a reasoning model's silence, not a stalled server's).")
@@ -206,7 +211,8 @@ final class RelayCommand implements Callable<Integer> {
         try {
             server = RelayServer.start(new RelayServer.Options(host, port, requests, retry, protocols, path, files,
                     GetCommand.seconds(heartbeat), GetCommand.seconds(idleTimeout),
-                    GetCommand.seconds(firstByteTimeout), insecure, maxBody, message, dropClientCredentials, includeUsage),
+                    GetCommand.seconds(firstByteTimeout), insecure, maxBody, message, dropClientCredentials, includeUsage,
+                    GetCommand.seconds(writeStallTimeout)),
                     door.guard(), warning -> err.println("sluice relay: " + warning),
                     outcome -> log.println(accessLogLine(Instant.now().truncatedTo(ChronoUnit.MILLIS), outcome)), authenticator,
                     proxy.proxy(), endpoint == null ? null : SluiceMetrics.builder(endpoint.registry()).build(), capture,

@@ -56,15 +56,26 @@ final class RelayServer extends CommandServer {
      *     {@code x-goog-api-key} stay here: the relay supplies the upstream's own
      * @param includeUsage streaming OpenAI Chat requests ask for usage, and the usage chunk a
      *     client did not ask for is kept from it ({@link IncludeUsage})
+     * @param writeStallTimeout how long a client may read nothing before it is dropped
+     *     ({@link SseRelay.Builder#writeStallTimeout}); zero for no bound
      */
     record Options(String host, int port, List<SseRequest> upstreams, SseRelayRetry retry, ProtocolOptions.Protocols protocols,
                    String path, Path files, Duration heartbeat, Duration idleTimeout, Duration firstByteTimeout,
-                   boolean insecure, int maxBody, boolean collectMessages, boolean dropClientCredentials, boolean includeUsage) {
+                   boolean insecure, int maxBody, boolean collectMessages, boolean dropClientCredentials, boolean includeUsage,
+                   Duration writeStallTimeout) {
         Options {
             upstreams = List.copyOf(upstreams);
             if (upstreams.isEmpty()) {
                 throw new IllegalArgumentException("no upstream");
             }
+        }
+
+        /** With the relay's default {@code writeStallTimeout}. */
+        Options(String host, int port, List<SseRequest> upstreams, SseRelayRetry retry, ProtocolOptions.Protocols protocols,
+                String path, Path files, Duration heartbeat, Duration idleTimeout, Duration firstByteTimeout,
+                boolean insecure, int maxBody, boolean collectMessages, boolean dropClientCredentials, boolean includeUsage) {
+            this(host, port, upstreams, retry, protocols, path, files, heartbeat, idleTimeout, firstByteTimeout, insecure, maxBody,
+                    collectMessages, dropClientCredentials, includeUsage, SseRelay.DEFAULT_WRITE_STALL_TIMEOUT);
         }
 
         /** Without {@code includeUsage}. */
@@ -78,7 +89,7 @@ final class RelayServer extends CommandServer {
         /** These options, with {@code includeUsage} as given. */
         Options withIncludeUsage(boolean include) {
             return new Options(host, port, upstreams, retry, protocols, path, files, heartbeat, idleTimeout, firstByteTimeout,
-                    insecure, maxBody, collectMessages, dropClientCredentials, include);
+                    insecure, maxBody, collectMessages, dropClientCredentials, include, writeStallTimeout);
         }
 
         /** One upstream, with the default retries: what most relays and tests want. */
@@ -168,6 +179,7 @@ final class RelayServer extends CommandServer {
                     .retry(options.retry())
                     .headerPolicy(SseHeaderPolicy.DEFAULT.dropping(dropped))
                     .heartbeat(options.heartbeat())
+                    .writeStallTimeout(options.writeStallTimeout())
                     .observer(metrics)
                     .onDone(options.collectMessages() ? outcome -> {
                         attributeRefusal(outcome);

@@ -58,7 +58,8 @@ import java.util.function.Predicate;
  *       into the downstream's pooled buffer (no String is made, no event is queued).</li>
  *   <li>When the downstream socket stops taking bytes (not writable: its outbound buffer passed the
  *       channel's write high water mark) the upstream stops reading, and reads again when it drains.
- *       A slow reader holds at most the high water mark plus an upstream read or two.</li>
+ *       A slow reader holds at most the high water mark plus an upstream read or two, and a
+ *       client that reads nothing for {@link Builder#writeStallTimeout} (60 s) is dropped.</li>
  *   <li>When the downstream goes away, the upstream request is cancelled (its connection closed),
  *       so the provider stops generating.</li>
  *   <li>An upstream failure after the stream began (a cut, a timeout, an oversize event) becomes a
@@ -89,7 +90,11 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
     private static final int MAX_OUTCOME_BODY = 8 * 1024;
     private final SseClient client;
     private final Function<FullHttpRequest, SseRequest> upstream;
+    /** How long a client may read nothing before the relay drops it: {@link Builder#writeStallTimeout}'s default. */
+    public static final Duration DEFAULT_WRITE_STALL_TIMEOUT = Duration.ofSeconds(60);
+
     private final long heartbeatNanos;
+    private final long writeStallNanos;
     private final Consumer<Outcome> onDone;
     private final Function<FullHttpRequest, SseHandler> tapFactory;
     private final boolean consolidateFlushes;
@@ -384,6 +389,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         this.client = b.client;
         this.upstream = b.upstream;
         this.heartbeatNanos = b.heartbeat.toNanos();
+        this.writeStallNanos = b.writeStallTimeout.toNanos();
         this.onDone = b.onDone;
         this.tapFactory = b.tap;
         this.consolidateFlushes = b.consolidateFlushes;
@@ -548,6 +554,8 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private int upstreamIndex;
         /** The wait before the next attempt, or the end of the hold. */
         private ScheduledFuture<?> timer;
+        /** Set while the downstream is not writable: its end drops the client (writeStallTimeout). */
+        private ScheduledFuture<?> stallTimer;
         private HttpHeaders heldHead;
         /** Held events (owned copies) and retry values (Longs), in the order they came. */
         private ArrayDeque<Object> held;
@@ -674,6 +682,21 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (writeStallNanos > 0 && state != State.DONE) {
+                if (!ctx.channel().isWritable()) {
+                    if (stallTimer == null) {
+                        // A client that reads nothing for this long is taken as gone: its close
+                        // cancels the upstream (inactive below), which stops paying for a generation
+                        // nobody reads; paused, the upstream would otherwise be held for ever.
+                        stallTimer = ctx.executor().schedule(() -> {
+                            stallTimer = null;
+                            ctx.close();
+                        }, writeStallNanos, TimeUnit.NANOSECONDS);
+                    }
+                } else {
+                    cancelStallTimer();
+                }
+            }
             if (observation != null && state != State.DONE) {
                 if (ctx.channel().isWritable()) {
                     observation.resumed();
@@ -1042,6 +1065,13 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             }
         }
 
+        private void cancelStallTimer() {
+            if (stallTimer != null) {
+                stallTimer.cancel(false);
+                stallTimer = null;
+            }
+        }
+
         private boolean tapping() {
             return tap != null && tapFailure == null;
         }
@@ -1135,6 +1165,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
             }
             state = State.DONE;
             cancelTimer();
+            cancelStallTimer();
             dropHeld();
             if (refusal != null && refusal.body != null) {
                 refusal.body.release();
@@ -1271,6 +1302,7 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private final SseClient client;
         private final Function<FullHttpRequest, SseRequest> upstream;
         private Duration heartbeat = Duration.ofSeconds(15);
+        private Duration writeStallTimeout = DEFAULT_WRITE_STALL_TIMEOUT;
         private Consumer<Outcome> onDone;
         private Function<FullHttpRequest, SseHandler> tap;
         private boolean consolidateFlushes = true;
@@ -1283,6 +1315,20 @@ public final class SseRelay extends ChannelInboundHandlerAdapter {
         private Builder(SseClient client, Function<FullHttpRequest, SseRequest> upstream) {
             this.client = Objects.requireNonNull(client, "client");
             this.upstream = Objects.requireNonNull(upstream, "upstream");
+        }
+
+        /**
+         * How long a client may leave its downstream unwritable (its outbound buffer past the high
+         * water: it reads nothing, or too little) before the relay takes it as gone, closes its
+         * connection and cancels its upstream: default 60 s, zero for no bound. Reading again
+         * before then, even slowly, restarts the clock. Over HTTP/2 it is the stream's window.
+         */
+        public Builder writeStallTimeout(Duration writeStallTimeout) {
+            if (writeStallTimeout.isNegative()) {
+                throw new IllegalArgumentException("writeStallTimeout must not be negative: " + writeStallTimeout);
+            }
+            this.writeStallTimeout = writeStallTimeout;
+            return this;
         }
 
         /** Idle time before a comment keeps the downstream open (default 15 s); zero for none. */

@@ -119,8 +119,13 @@ class SseRelayBackpressureTest {
 
     /** A relay on loopback whose every request opens the same path on {@code upstream}. */
     private URI relayTo(LoopbackServer upstream) {
+        return relayTo(upstream, Duration.ofSeconds(60));
+    }
+
+    private URI relayTo(LoopbackServer upstream, Duration writeStallTimeout) {
         SseRelay handler = SseRelay.builder(relayClient, request -> SseRequest.get(upstream.uri(request.uri())))
                 .heartbeat(Duration.ZERO)
+                .writeStallTimeout(writeStallTimeout)
                 .onDone(outcomes::add)
                 .build();
         relay = new ServerBootstrap()
@@ -204,6 +209,33 @@ class SseRelayBackpressureTest {
             assertEquals(total, outcome.events());
             assertNull(outcome.error());
             assertFalse(outcome.clientGone());
+        }
+    }
+
+    @Test
+    void aClientThatReadsNothingForTheWriteStallTimeoutIsDroppedAndItsUpstreamCancelled() throws Exception {
+        CompletableFuture<Pump> pumping = new CompletableFuture<>();
+        try (LoopbackServer upstream = LoopbackServer.start(upstreamGroup, (ch, request) -> {
+            LoopbackServer.write(ch, LoopbackServer.SSE_HEADERS_CHUNKED);
+            Pump pump = new Pump(ch);
+            ch.pipeline().addLast(pump);
+            pumping.complete(pump);
+            pump.pump();
+        }); PlainClient client = new PlainClient(relayTo(upstream, Duration.ofMillis(300)).resolve("/stream"))) {
+            Pump pump = pumping.get(10, TimeUnit.SECONDS);
+            Channel downstream = awaitDownstream();
+            long start = System.nanoTime();
+
+            // The client reads nothing: the downstream fills, stays unwritable, and 300 ms later
+            // the relay drops it and cancels the upstream, which would otherwise stay paused for ever.
+            assertTrue(downstream.closeFuture().await(10, TimeUnit.SECONDS), "the stalled client was dropped");
+            assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(300), "not before the timeout");
+            assertTrue(pump.channel.closeFuture().await(10, TimeUnit.SECONDS), "its upstream was cancelled");
+            SseRelay.Outcome outcome = awaitOutcomes(1).get(0);
+            assertTrue(outcome.clientGone(), outcome::toString);
+            assertNull(outcome.error());
+            assertEquals(SseRelay.End.CLIENT_GONE, outcome.end());
+            assertTrue(outcome.events() > 0, "it was relaying when the client stopped reading");
         }
     }
 
