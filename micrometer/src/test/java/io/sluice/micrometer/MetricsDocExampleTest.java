@@ -13,6 +13,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.sluice.core.testing.ReadmeSection;
 import io.sluice.llm.MessageCollector;
 import io.sluice.netty.SseClient;
 import io.sluice.netty.SseRelay;
@@ -104,6 +105,6 @@ class MetricsDocExampleTest {
 
     @Test
     void theDocShowsTheExampleVerbatim() throws Exception {
-        ReadmeSection.assertShowsVerbatim("MetricsDocExampleTest", "metrics examples", 1);
+        ReadmeSection.assertShowsVerbatim(MetricsDocExampleTest.class, "metrics examples", 1);
     }
 }

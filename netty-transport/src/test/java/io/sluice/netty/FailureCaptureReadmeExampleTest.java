@@ -1,6 +1,7 @@
 package io.sluice.netty;
 
 import io.netty.channel.EventLoopGroup;
+import io.sluice.core.testing.ReadmeSection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -57,6 +58,6 @@ class FailureCaptureReadmeExampleTest {
 
     @Test
     void docsShowThisExampleVerbatim() throws Exception {
-        ReadmeSection.assertShowsVerbatim("FailureCaptureReadmeExampleTest", "failure capture examples", 1);
+        ReadmeSection.assertShowsVerbatim(FailureCaptureReadmeExampleTest.class, "failure capture examples", 1);
     }
 }

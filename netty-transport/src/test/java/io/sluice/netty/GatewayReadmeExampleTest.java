@@ -11,6 +11,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.sluice.core.testing.ReadmeSection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -104,6 +105,6 @@ class GatewayReadmeExampleTest {
 
     @Test
     void readmeShowsThisExampleVerbatim() throws Exception {
-        ReadmeSection.assertShowsVerbatim("GatewayReadmeExampleTest", "gateway examples", 1);
+        ReadmeSection.assertShowsVerbatim(GatewayReadmeExampleTest.class, "gateway examples", 1);
     }
 }

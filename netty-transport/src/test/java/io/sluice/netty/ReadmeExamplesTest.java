@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.sluice.core.SseException;
 import io.sluice.core.handoff.OwnedSseEvent;
 import io.sluice.core.handoff.SseEventQueue;
+import io.sluice.core.testing.ReadmeSection;
 import io.sluice.netty.testing.LoopbackProxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -243,6 +244,6 @@ class ReadmeExamplesTest {
 
     @Test
     void readmeShowsTheseExamplesVerbatim() throws Exception {
-        ReadmeSection.assertShowsVerbatim("ReadmeExamplesTest", "transport examples", 6);
+        ReadmeSection.assertShowsVerbatim(ReadmeExamplesTest.class, "transport examples", 6);
     }
 }

@@ -6,6 +6,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.ReferenceCountUtil;
+import io.sluice.core.testing.ReadmeSection;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -26,7 +27,7 @@ class ReliabilityReadmeExampleTest {
 
     @Test
     void theReadmeShowsTheseExamplesVerbatim() throws IOException {
-        ReadmeSection.assertShowsVerbatim("ReliabilityReadmeExampleTest", "reliability examples", 2);
+        ReadmeSection.assertShowsVerbatim(ReliabilityReadmeExampleTest.class, "reliability examples", 2);
     }
 
     private static String answer(EmbeddedChannel ch, String request) {

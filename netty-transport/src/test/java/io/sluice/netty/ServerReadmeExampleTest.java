@@ -12,6 +12,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
+import io.sluice.core.testing.ReadmeSection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -106,6 +107,6 @@ class ServerReadmeExampleTest {
 
     @Test
     void readmeShowsThisExampleVerbatim() throws Exception {
-        ReadmeSection.assertShowsVerbatim("ServerReadmeExampleTest", "server examples", 2);
+        ReadmeSection.assertShowsVerbatim(ServerReadmeExampleTest.class, "server examples", 2);
     }
 }

@@ -1,30 +1,19 @@
 package io.sluice.netty;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.sluice.core.SseEvent;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
@@ -41,11 +30,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Issue 15 item 5: retry and fallback before the first token, and never after it. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class SseRelayFallbackTest {
-    private static final EventLoopGroup group = TestLoops.nio(2);
     @RegisterExtension
-    static final AfterAllCallback SHUT_DOWN = TestLoops.shutDownAfterAll(group);
-    private static SseClient upstreamClient;
-    private static SseClient downstreamClient;
+    static final RelayFixture RELAYS = new RelayFixture();
+    private static final EventLoopGroup group = RELAYS.group;
+    private static final SseClient upstreamClient = RELAYS.upstreamClient;
+    private static final SseClient downstreamClient = RELAYS.downstreamClient;
 
     /** A stand-in for Anthropic's stream: what counts as content, as sluice-llm's predicate would say. */
     private static final SseRelayRetry ANTHROPIC_LIKE = SseRelayRetry.builder()
@@ -59,21 +48,7 @@ class SseRelayFallbackTest {
     private static final List<String> B_EVENTS = List.of("message_start|{\"from\":\"b\"}|",
             "content_block_delta|{\"text\":\"hello\"}|", "message_stop|{}|");
 
-    private final BlockingQueue<SseRelay.Outcome> outcomes = new LinkedBlockingQueue<>();
-    private Channel relay;
-
-    @BeforeAll
-    static void start() {
-        upstreamClient = SseClient.builder().eventLoopGroup(group, NioSocketChannel.class).build();
-        downstreamClient = SseClient.builder().eventLoopGroup(group, NioSocketChannel.class).build();
-    }
-
-    @AfterEach
-    void closeRelay() {
-        if (relay != null) {
-            relay.close().syncUninterruptibly();
-        }
-    }
+    private final BlockingQueue<SseRelay.Outcome> outcomes = RELAYS.outcomes;
 
     /** A relay on loopback to {@code a}, falling back to {@code b}, with the builder's other options as {@code options} sets them. */
     private URI relay(URI a, URI b, UnaryOperator<SseRelay.Builder> options) {
@@ -83,15 +58,7 @@ class SseRelayFallbackTest {
             builder.fallback(request -> SseRequest.get(b));
         }
         SseRelay handler = options.apply(builder).build();
-        relay = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 16), handler);
-                    }
-                })
-                .bind("127.0.0.1", 0).syncUninterruptibly().channel();
-        return URI.create("http://127.0.0.1:" + ((InetSocketAddress) relay.localAddress()).getPort() + "/v1/messages");
+        return RELAYS.serve(handler, "/v1/messages");
     }
 
     private static LoopbackServer serveB(AtomicInteger calls) {

@@ -1,26 +1,14 @@
 package io.sluice.netty;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static io.sluice.netty.LoopbackServer.SSE_HEADERS_CHUNKED;
@@ -36,28 +24,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class SseRelayRefusalOutcomeTest {
-    private static final EventLoopGroup group = TestLoops.nio(2);
     @RegisterExtension
-    static final AfterAllCallback SHUT_DOWN = TestLoops.shutDownAfterAll(group);
-    private static SseClient upstreamClient;
-    private static SseClient downstreamClient;
+    static final RelayFixture RELAYS = new RelayFixture();
+    private static final EventLoopGroup group = RELAYS.group;
+    private static final SseClient upstreamClient = RELAYS.upstreamClient;
+    private static final SseClient downstreamClient = RELAYS.downstreamClient;
     private static final String OVERLOADED = "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}";
 
-    private final BlockingQueue<SseRelay.Outcome> outcomes = new LinkedBlockingQueue<>();
-    private Channel relay;
-
-    @BeforeAll
-    static void start() {
-        upstreamClient = SseClient.builder().eventLoopGroup(group, NioSocketChannel.class).build();
-        downstreamClient = SseClient.builder().eventLoopGroup(group, NioSocketChannel.class).build();
-    }
-
-    @AfterEach
-    void closeRelay() {
-        if (relay != null) {
-            relay.close().syncUninterruptibly();
-        }
-    }
+    private final BlockingQueue<SseRelay.Outcome> outcomes = RELAYS.outcomes;
 
     private URI relayTo(URI upstream, URI... fallbacks) {
         SseRelay.Builder builder = SseRelay.builder(upstreamClient, request -> SseRequest.get(upstream))
@@ -67,17 +41,7 @@ class SseRelayRefusalOutcomeTest {
             builder.fallback(request -> SseRequest.get(fallback));
         }
         SseRelay handler = builder.build();
-        relay = new ServerBootstrap()
-                .group(group)
-                .channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 16), handler);
-                    }
-                })
-                .bind("127.0.0.1", 0).syncUninterruptibly().channel();
-        return URI.create("http://127.0.0.1:" + ((InetSocketAddress) relay.localAddress()).getPort() + "/v1/messages");
+        return RELAYS.serve(handler, "/v1/messages");
     }
 
     private static String refusal(int status, String body) {
@@ -138,8 +102,7 @@ class SseRelayRefusalOutcomeTest {
              LoopbackServer stream = LoopbackServer.start(group, (ch, request) -> LoopbackServer.writeAndClose(ch,
                      SSE_HEADERS_CHUNKED + chunk("data: a\n\n") + "0\r\n\r\n"))) {
             for (URI upstream : new URI[] {json.uri("/"), stream.uri("/")}) {
-                SseRelay.Outcome outcome = relayed(relayTo(upstream));
-                relay.close().syncUninterruptibly();
+                SseRelay.Outcome outcome = relayed(relayTo(upstream)); // the next relayTo closes this relay
 
                 assertNull(outcome.refusalHeaders());
                 assertNull(outcome.refusalBody());

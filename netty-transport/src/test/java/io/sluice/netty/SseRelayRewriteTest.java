@@ -1,32 +1,20 @@
 package io.sluice.netty;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.sluice.core.SseEvent;
 import io.sluice.core.SseException;
 import io.sluice.core.SseHandler;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -40,28 +28,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@link SseRelay.Builder#rewrite}: a new body upstream, events hidden from the client but not from the tap. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class SseRelayRewriteTest {
-    private static final EventLoopGroup group = TestLoops.nio(2);
     @RegisterExtension
-    static final AfterAllCallback SHUT_DOWN = TestLoops.shutDownAfterAll(group);
-    private static SseClient upstreamClient;
-    private static SseClient downstreamClient;
+    static final RelayFixture RELAYS = new RelayFixture();
+    private static final EventLoopGroup group = RELAYS.group;
+    private static final SseClient upstreamClient = RELAYS.upstreamClient;
+    private static final SseClient downstreamClient = RELAYS.downstreamClient;
 
-    private final BlockingQueue<SseRelay.Outcome> outcomes = new LinkedBlockingQueue<>();
+    private final BlockingQueue<SseRelay.Outcome> outcomes = RELAYS.outcomes;
     private final List<String> tapped = new CopyOnWriteArrayList<>();
-    private Channel relay;
-
-    @BeforeAll
-    static void start() {
-        upstreamClient = SseClient.builder().eventLoopGroup(group, NioSocketChannel.class).build();
-        downstreamClient = SseClient.builder().eventLoopGroup(group, NioSocketChannel.class).build();
-    }
-
-    @AfterEach
-    void closeRelay() {
-        if (relay != null) {
-            relay.close().syncUninterruptibly();
-        }
-    }
 
     private static final String STREAM = SSE_HEADERS_CHUNKED
             + chunk("data: a\n\ndata: usage\n\nevent: usage\ndata: usage\n\ndata: b\n\n") + "0\r\n\r\n";
@@ -93,17 +67,7 @@ class SseRelayRewriteTest {
                 })
                 .onDone(outcomes::add)
                 .build();
-        relay = new ServerBootstrap()
-                .group(group)
-                .channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 16), handler);
-                    }
-                })
-                .bind("127.0.0.1", 0).syncUninterruptibly().channel();
-        return URI.create("http://127.0.0.1:" + ((InetSocketAddress) relay.localAddress()).getPort() + "/v1/chat/completions");
+        return RELAYS.serve(handler, "/v1/chat/completions");
     }
 
     private static boolean isUnnamedUsage(SseEvent event) {

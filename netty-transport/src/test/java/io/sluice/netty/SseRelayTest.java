@@ -1,26 +1,18 @@
 package io.sluice.netty;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.sluice.core.SseEvent;
 import io.sluice.core.SseException;
 import io.sluice.core.SseHandler;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,7 +20,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +28,6 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -54,27 +44,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class SseRelayTest {
-    private static final EventLoopGroup group = TestLoops.nio(2);
     @RegisterExtension
-    static final AfterAllCallback SHUT_DOWN = TestLoops.shutDownAfterAll(group);
-    private static SseClient upstreamClient;
-    private static SseClient downstreamClient;
+    static final RelayFixture RELAYS = new RelayFixture();
+    private static final EventLoopGroup group = RELAYS.group;
+    private static final SseClient upstreamClient = RELAYS.upstreamClient;
+    private static final SseClient downstreamClient = RELAYS.downstreamClient;
 
-    private final BlockingQueue<SseRelay.Outcome> outcomes = new LinkedBlockingQueue<>();
-    private Channel relay;
-
-    @BeforeAll
-    static void start() {
-        upstreamClient = SseClient.builder().eventLoopGroup(group, NioSocketChannel.class).build();
-        downstreamClient = SseClient.builder().eventLoopGroup(group, NioSocketChannel.class).build();
-    }
-
-    @AfterEach
-    void closeRelay() {
-        if (relay != null) {
-            relay.close().syncUninterruptibly();
-        }
-    }
+    private final BlockingQueue<SseRelay.Outcome> outcomes = RELAYS.outcomes;
 
     /** Starts a relay on loopback whose every request opens {@code upstream} with the request's method and body. */
     private URI relayTo(URI upstream) {
@@ -91,17 +67,7 @@ class SseRelayTest {
 
     /** Binds a relay server on loopback: {@code first} (if any), the codec, an aggregator and {@code handler}. */
     private URI serve(SseRelay handler, ChannelHandler... first) {
-        relay = new ServerBootstrap()
-                .group(group)
-                .channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(first).addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 16), handler);
-                    }
-                })
-                .bind("127.0.0.1", 0).syncUninterruptibly().channel();
-        return URI.create("http://127.0.0.1:" + ((InetSocketAddress) relay.localAddress()).getPort() + "/relay");
+        return RELAYS.serve(handler, "/relay", first);
     }
 
     @Test

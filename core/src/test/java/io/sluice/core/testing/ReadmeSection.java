@@ -1,4 +1,4 @@
-package io.sluice.netty;
+package io.sluice.core.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,13 +16,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Keeps a README or docs/ section's Java blocks and a test's compiled examples the same code: each example
  * sits in the test source between {@code // readme:NAME} and {@code // end}; the section runs from
  * its HTML comment marker to the next heading of its own level or above. Compared line by line, indentation aside.
+ * Run from a module's folder (Maven's working directory for its tests), the README one level up.
  */
-final class ReadmeSection {
+public final class ReadmeSection {
     private ReadmeSection() {
     }
 
-    static void assertShowsVerbatim(String testClass, String marker, int examples) throws IOException {
-        String source = Files.readString(Path.of("src/test/java/io/sluice/netty/" + testClass + ".java"));
+    /** {@code testClass}'s marked examples, each shown in the section that {@code marker} opens, and nothing else there. */
+    public static void assertShowsVerbatim(Class<?> test, String marker, int examples) throws IOException {
+        String testClass = test.getSimpleName();
+        String source = Files.readString(Path.of("src/test/java/" + test.getName().replace('.', '/') + ".java"));
         List<String> compiled = new ArrayList<>();
         Matcher m = Pattern.compile("// readme:\\w+\\n(.*?)\\n\\s*// end", Pattern.DOTALL).matcher(source);
         while (m.find()) {
